@@ -1,0 +1,64 @@
+package dev.osprey.core.model;
+
+import dev.osprey.core.image.InputSpec;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a model artifact says about itself. Stored as {@code manifest.json} beside the weights.
+ *
+ * @param name          the model name (the key on the {@code models} topic)
+ * @param version       increases by one per published version of {@code name}; 0 for an unpublished file
+ * @param architecture  an {@link Architecture} id ({@code mlp}, {@code cnn}, {@code cifar-cnn})
+ * @param input         the input tensor shape (CHW)
+ * @param normalization how pixels become inputs
+ * @param classes       class names, index = class
+ * @param training      where the weights came from: dataset name, sizes, epochs, seed, trigger
+ * @param metrics       how good they are: test accuracy, loss, ...
+ * @param parentVersion the version this one was fine-tuned from, or 0
+ * @param weightsSha256 hex SHA-256 of the parameter file, checked on load
+ * @param createdAt     when the artifact was made
+ */
+public record ModelManifest(String name, int version, String architecture, InputSpec input,
+                            Normalization normalization, List<String> classes, Map<String, Object> training,
+                            Map<String, Double> metrics, int parentVersion, String weightsSha256,
+                            Instant createdAt) {
+
+    public ModelManifest {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(architecture, "architecture");
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(normalization, "normalization");
+        Objects.requireNonNull(weightsSha256, "weightsSha256");
+        Objects.requireNonNull(createdAt, "createdAt");
+        classes = List.copyOf(classes);
+        training = training == null ? Map.of() : Map.copyOf(training);
+        metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("model name must not be blank");
+        }
+        if (version < 0) {
+            throw new IllegalArgumentException("version must be >= 0: " + version);
+        }
+        if (classes.size() < 2) {
+            throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classes.size());
+        }
+        if (normalization.channels() != input.channels()) {
+            throw new IllegalArgumentException("normalization has " + normalization.channels()
+                    + " channels, input " + input.channels());
+        }
+    }
+
+    /** {@code name:vN}, as printed in summaries and predictions. */
+    public String tag() {
+        return name + ":v" + version;
+    }
+
+    /** The same manifest with another name, version and parent. */
+    public ModelManifest withVersion(String newName, int newVersion, int parent) {
+        return new ModelManifest(newName, newVersion, architecture, input, normalization, classes, training,
+                metrics, parent, weightsSha256, createdAt);
+    }
+}
