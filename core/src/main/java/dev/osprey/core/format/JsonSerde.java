@@ -39,7 +39,7 @@ public final class JsonSerde<T> implements Serde<T> {
         try {
             return reader.readValue(bytes);
         } catch (IOException e) {
-            throw new SerializationException("not a valid " + type.getSimpleName() + " JSON: " + e.getOriginalMessage(), e);
+            throw new SerializationException("not a valid " + type.getSimpleName() + " JSON: " + e.getMessage(), e);
         }
     }
 
