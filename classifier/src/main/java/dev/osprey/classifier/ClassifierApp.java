@@ -1,0 +1,210 @@
+package dev.osprey.classifier;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import dev.osprey.classifier.batch.KafkaInputReplayer;
+import dev.osprey.classifier.deadletter.DeadLetterHandler;
+import dev.osprey.classifier.model.DjlBatchClassifier;
+import dev.osprey.classifier.model.ModelFollower;
+import dev.osprey.classifier.model.ModelHolder;
+import dev.osprey.core.format.TrainingEvent;
+import dev.osprey.core.model.ModelManifest;
+import dev.osprey.core.topic.OspreyTopics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The classifier service: follows {@code models}, and once a model serves, runs the
+ * {@link ClassifierTopology} on Kafka Streams. Owns every resource it opens and closes them in
+ * reverse order.
+ */
+public final class ClassifierApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClassifierApp.class);
+
+    private final ClassifierConfig config;
+    private final ClassifierMetrics metrics;
+    private final ModelHolder holder = new ModelHolder();
+    private final Admin admin;
+    private final KafkaProducer<String, byte[]> events;
+    private final ModelFollower follower;
+    private final Path stateDir;
+    private final boolean ownsStateDir;
+    private KafkaStreams streams;
+    private KafkaStreamsMetrics streamsMetrics;
+
+    public ClassifierApp(ClassifierConfig config, MeterRegistry registry) {
+        this.config = config;
+        this.metrics = new ClassifierMetrics(registry);
+        configurePyTorchThreads(config.intraOpThreads());
+        this.stateDir = config.stateDir().orElseGet(ClassifierApp::temporaryStateDir);
+        this.ownsStateDir = config.stateDir().isEmpty();
+        this.admin = Admin.create(adminConfig(config));
+        this.events = new KafkaProducer<>(eventProducerConfig(config), new StringSerializer(), new ByteArraySerializer());
+        this.follower = new ModelFollower(consumerConfig(config), config.topics().models(), config.modelName(),
+                holder, device(), metrics, this::reportRefusal);
+    }
+
+    /**
+     * Starts following {@code models}, waits up to {@code modelWait} for a first model, then starts
+     * the stream. Throws {@link IllegalStateException} if no model arrives in time.
+     */
+    public void start(Duration modelWait) throws InterruptedException {
+        follower.start();
+        long deadline = System.nanoTime() + modelWait.toNanos();
+        while (!holder.awaitModel(Duration.ofSeconds(10))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no usable model on topic " + config.topics().models() + " after "
+                        + modelWait.toSeconds() + " s: publish one with 'osprey train --publish'");
+            }
+            LOG.info("waiting for a model on topic {} ...", config.topics().models());
+        }
+        KafkaInputReplayer replayer = new KafkaInputReplayer(admin, config.applicationId(), consumerConfig(config));
+        streams = new KafkaStreams(ClassifierTopology.build(config.topics(), config.batch(),
+                new DjlBatchClassifier(holder), replayer, metrics), streamsConfig(config, stateDir, metrics));
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed; replacing it (its open transaction is aborted)", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(metrics.registry());
+        streams.start();
+        LOG.info("classifier {} started: {} thread(s), {}, max-batch {}, max-delay {} ms, serving {}",
+                config.applicationId(), config.threads(), config.guarantee().streamsValue(),
+                config.batch().maxBatch(), config.batch().maxDelay().toMillis(),
+                holder.serving().map(ModelManifest::tag).orElse("?"));
+    }
+
+    /** The model serving now, if any. */
+    public Optional<ModelManifest> serving() {
+        return holder.serving();
+    }
+
+    /** Whether the stream is running (for readiness). */
+    public boolean running() {
+        return streams != null && streams.state().isRunningOrRebalancing();
+    }
+
+    /** The Kafka Streams properties: a static method so tests and benchmarks can inspect them. */
+    public static Properties streamsConfig(ClassifierConfig config, Path stateDir, ClassifierMetrics metrics) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.guarantee().streamsValue());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
+        p.put(DeadLetterHandler.LISTENER_CONFIG, metrics);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), OspreyTopics.IMAGE_MAX_BYTES * 2);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2000);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 64 * 1024 * 1024);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
+                OspreyTopics.IMAGE_MAX_BYTES + 1024 * 1024);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        return p;
+    }
+
+    private static Properties consumerConfig(ClassifierConfig config) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, OspreyTopics.IMAGE_MAX_BYTES + 1024 * 1024);
+        return p;
+    }
+
+    private static Properties adminConfig(ClassifierConfig config) {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        return p;
+    }
+
+    private static Properties eventProducerConfig(ClassifierConfig config) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        return p;
+    }
+
+    private void reportRefusal(String modelKey, String reason) {
+        String model = modelKey == null ? "" : modelKey;
+        TrainingEvent event = new TrainingEvent("model-refused", model, null, null, null, null, null, null, null,
+                null, reason, Map.of("classifier", config.applicationId()), System.currentTimeMillis());
+        events.send(new ProducerRecord<>(config.topics().trainingEvents(), model,
+                TrainingEvent.serde().toBytes(event)));
+    }
+
+    /** PyTorch reads its thread counts once, when the engine starts: set them before that. */
+    private static void configurePyTorchThreads(int intraOp) {
+        if (intraOp > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOp));
+        }
+    }
+
+    private static Device device() {
+        Device d = Engine.getInstance().defaultDevice();
+        LOG.info("inference device: {} (DJL engine {} {})", d, Engine.getInstance().getEngineName(),
+                Engine.getInstance().getVersion());
+        return d;
+    }
+
+    private static Path temporaryStateDir() {
+        try {
+            return Files.createTempDirectory("osprey-classifier-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a Kafka Streams state directory", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (streams != null) {
+            streams.close(Duration.ofSeconds(30));
+            streamsMetrics.close();
+        }
+        try {
+            follower.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        holder.close();
+        events.close(Duration.ofSeconds(5));
+        admin.close(Duration.ofSeconds(5));
+        if (ownsStateDir) {
+            deleteQuietly(stateDir);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            LOG.debug("could not delete {}", dir, e);
+        }
+    }
+}

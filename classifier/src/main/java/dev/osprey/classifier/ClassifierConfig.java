@@ -1,0 +1,103 @@
+package dev.osprey.classifier;
+
+import dev.osprey.classifier.batch.BatchSettings;
+import dev.osprey.core.topic.OspreyTopics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything the classifier is told at start, validated once.
+ *
+ * @param bootstrapServers Kafka bootstrap servers
+ * @param topics           topic names
+ * @param applicationId    Kafka Streams application id (instances with the same id share partitions)
+ * @param batch            micro-batching limits
+ * @param guarantee        processing guarantee
+ * @param threads          stream threads, each with its own predictor
+ * @param intraOpThreads   PyTorch intra-op threads; 0 leaves PyTorch's default
+ * @param commitInterval   Kafka Streams commit interval
+ * @param modelName        follow only this model name; empty follows every name on {@code models}
+ * @param stateDir         Kafka Streams state directory; empty uses a fresh temporary one
+ */
+public record ClassifierConfig(String bootstrapServers, OspreyTopics topics, String applicationId,
+                               BatchSettings batch, Guarantee guarantee, int threads, int intraOpThreads,
+                               Duration commitInterval, Optional<String> modelName, Optional<Path> stateDir) {
+
+    public static final String DEFAULT_APPLICATION_ID = "osprey-classifier";
+
+    /** The processing guarantee, as named on the command line. */
+    public enum Guarantee {
+        EXACTLY_ONCE("exactly_once_v2"), AT_LEAST_ONCE("at_least_once");
+
+        private final String streamsValue;
+
+        Guarantee(String streamsValue) {
+            this.streamsValue = streamsValue;
+        }
+
+        public String streamsValue() {
+            return streamsValue;
+        }
+
+        /** Parses {@code exactly_once}, {@code exactly_once_v2}, {@code eos}, {@code at_least_once}, {@code alos}. */
+        public static Guarantee parse(String s) {
+            return switch (s.trim().toLowerCase(Locale.ROOT).replace('-', '_')) {
+                case "exactly_once", "exactly_once_v2", "eos" -> EXACTLY_ONCE;
+                case "at_least_once", "alos" -> AT_LEAST_ONCE;
+                default -> throw new IllegalArgumentException(
+                        "unknown guarantee '" + s + "': use exactly_once or at_least_once");
+            };
+        }
+    }
+
+    public ClassifierConfig {
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(batch, "batch");
+        Objects.requireNonNull(guarantee, "guarantee");
+        Objects.requireNonNull(modelName, "modelName");
+        Objects.requireNonNull(stateDir, "stateDir");
+        if (applicationId == null || applicationId.isBlank()) {
+            throw new IllegalArgumentException("application id must not be blank");
+        }
+        if (threads < 1 || threads > 64) {
+            throw new IllegalArgumentException("threads must be in [1, 64]: " + threads);
+        }
+        if (intraOpThreads < 0 || intraOpThreads > 256) {
+            throw new IllegalArgumentException("intra-op threads must be in [0, 256]: " + intraOpThreads);
+        }
+        if (commitInterval.isNegative() || commitInterval.isZero()) {
+            throw new IllegalArgumentException("commit interval must be positive: " + commitInterval.toMillis() + " ms");
+        }
+    }
+
+    /** Defaults for a cluster at {@code bootstrapServers}. */
+    public static ClassifierConfig defaults(String bootstrapServers, OspreyTopics topics) {
+        return new ClassifierConfig(bootstrapServers, topics, topics.prefix() + DEFAULT_APPLICATION_ID,
+                BatchSettings.defaults(), Guarantee.EXACTLY_ONCE, 1, 0, Duration.ofMillis(100), Optional.empty(),
+                Optional.empty());
+    }
+
+    public ClassifierConfig withBatch(BatchSettings newBatch) {
+        return new ClassifierConfig(bootstrapServers, topics, applicationId, newBatch, guarantee, threads,
+                intraOpThreads, commitInterval, modelName, stateDir);
+    }
+
+    public ClassifierConfig withGuarantee(Guarantee g) {
+        return new ClassifierConfig(bootstrapServers, topics, applicationId, batch, g, threads, intraOpThreads,
+                commitInterval, modelName, stateDir);
+    }
+
+    public ClassifierConfig withStateDir(Path dir) {
+        return new ClassifierConfig(bootstrapServers, topics, applicationId, batch, guarantee, threads,
+                intraOpThreads, commitInterval, modelName, Optional.of(dir));
+    }
+
+    public ClassifierConfig withApplicationId(String id) {
+        return new ClassifierConfig(bootstrapServers, topics, id, batch, guarantee, threads, intraOpThreads,
+                commitInterval, modelName, stateDir);
+    }
+}

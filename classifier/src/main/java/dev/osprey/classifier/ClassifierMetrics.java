@@ -1,0 +1,109 @@
+package dev.osprey.classifier;
+
+import dev.osprey.classifier.deadletter.DeadLetterListener;
+import dev.osprey.core.image.RejectReason;
+import dev.osprey.core.model.ModelManifest;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The classifier's own meters. Tags are bounded: model name and version, reject reason, swap
+ * outcome — never an image id.
+ */
+public final class ClassifierMetrics implements DeadLetterListener {
+
+    private final MeterRegistry registry;
+    private final DistributionSummary batchSize;
+    private final Timer queueTime;
+    private final Timer inferenceTime;
+    private final Timer endToEnd;
+    private final AtomicInteger servingVersion = new AtomicInteger();
+    private final AtomicReference<String> servingName = new AtomicReference<>("");
+    private final Map<String, Counter> predictions = new ConcurrentHashMap<>();
+    private final Map<RejectReason, Counter> deadLetters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> swaps = new ConcurrentHashMap<>();
+
+    public ClassifierMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.batchSize = DistributionSummary.builder("osprey.classifier.batch.size")
+                .description("images per forward pass")
+                .baseUnit("images")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(1.0)
+                .maximumExpectedValue(4096.0)
+                .register(registry);
+        this.queueTime = Timer.builder("osprey.classifier.batch.queue")
+                .description("time the oldest image of a batch waited in the buffer")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+        this.inferenceTime = Timer.builder("osprey.classifier.batch.inference")
+                .description("forward pass time per batch")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+        this.endToEnd = Timer.builder("osprey.classifier.latency")
+                .description("image record timestamp to prediction produced")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry);
+        Gauge.builder("osprey.classifier.model.version", servingVersion, AtomicInteger::get)
+                .description("version of the model now serving")
+                .register(registry);
+    }
+
+    public void batch(int size, long queuedMs, long inferenceNanos) {
+        batchSize.record(size);
+        queueTime.record(queuedMs, TimeUnit.MILLISECONDS);
+        inferenceTime.record(inferenceNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void predicted(ModelManifest model, int count, long[] latenciesMs) {
+        predictions.computeIfAbsent(model.name() + ':' + model.version(), k -> Counter
+                .builder("osprey.classifier.predictions")
+                .description("predictions made, by model version")
+                .tag("model", model.name())
+                .tag("version", Integer.toString(model.version()))
+                .register(registry)).increment(count);
+        for (int i = 0; i < count; i++) {
+            endToEnd.record(Math.max(0, latenciesMs[i]), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void deadLettered(RejectReason reason) {
+        deadLetters.computeIfAbsent(reason, r -> Counter.builder("osprey.classifier.dead.letters")
+                .description("images sent to the dead-letter topic, by reason")
+                .tag("reason", r.id())
+                .register(registry)).increment();
+    }
+
+    /** A model was offered: {@code outcome} is {@code swapped}, {@code refused} or {@code stale}. */
+    public void swap(String outcome) {
+        swaps.computeIfAbsent(outcome, o -> Counter.builder("osprey.classifier.swaps")
+                .description("model versions offered to the classifier, by outcome")
+                .tag("outcome", o)
+                .register(registry)).increment();
+    }
+
+    public void serving(ModelManifest model) {
+        servingName.set(model.name());
+        servingVersion.set(model.version());
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.osprey.classifier;
+
+import dev.osprey.classifier.batch.BatchClassifier;
+import dev.osprey.classifier.batch.BatchSettings;
+import dev.osprey.classifier.batch.BatchingProcessor;
+import dev.osprey.classifier.batch.InputReplayer;
+import dev.osprey.core.topic.OspreyTopics;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The classifier's topology: {@code images} → batching processor → {@code predictions}, with
+ * rejected images to {@code images-dlq}. Pure: it starts nothing, so tests hand it to
+ * {@code TopologyTestDriver} with a fake classifier as well as to a real {@code KafkaStreams}.
+ */
+public final class ClassifierTopology {
+
+    static final String SOURCE = "images-source";
+    static final String BATCHER = "batcher";
+
+    private ClassifierTopology() {
+    }
+
+    public static Topology build(OspreyTopics topics, BatchSettings settings, BatchClassifier classifier,
+                                 InputReplayer replayer, ClassifierMetrics metrics) {
+        Topology topology = new Topology();
+        topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
+                topics.images());
+        topology.addProcessor(BATCHER,
+                () -> new BatchingProcessor(topics.images(), settings, classifier, replayer, metrics), SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(BatchingProcessor.POINTER_STORE), Serdes.Integer(), Serdes.Long())
+                .withLoggingEnabled(Map.of())
+                .withCachingDisabled(), BATCHER);
+        topology.addSink(BatchingProcessor.PREDICTIONS_CHILD, topics.predictions(), Serdes.String().serializer(),
+                Serdes.ByteArray().serializer(), BATCHER);
+        topology.addSink(BatchingProcessor.DEAD_LETTER_CHILD, topics.deadLetters(), Serdes.String().serializer(),
+                Serdes.ByteArray().serializer(), BATCHER);
+        return topology;
+    }
+}
