@@ -1,0 +1,254 @@
+package dev.osprey.broker;
+
+import dev.osprey.core.topic.OspreyTopics;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.properties.MetaPropertiesEnsemble;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Apache Kafka broker (KRaft, combined broker and controller) running inside
+ * this JVM, for {@code osprey demo}, {@code osprey broker} and the integration tests.
+ *
+ * <p>The storage under {@code dataDir} is formatted on the first start only, so a broker started
+ * again on the same directory keeps its topics and records. Internal topics are created with
+ * replication 1, and the largest accepted message leaves room for a model artifact
+ * ({@link OspreyTopics#MODEL_MAX_BYTES}).
+ *
+ * <p>While the broker runs, Kafka's fatal-fault handler does not halt the JVM: the fault is
+ * logged and reported by {@link #fatalFault()} instead. Close the broker before {@code main}
+ * returns: while it runs, Kafka's threads (its Yammer metrics among them) keep the JVM alive.
+ */
+public final class EmbeddedBroker implements AutoCloseable {
+
+    /** Room for a model artifact plus the record and batch overhead. */
+    public static final int MESSAGE_MAX_BYTES = 80 * 1024 * 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
+    private static final int NODE_ID = 1;
+    private static final String HOST = "localhost";
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+
+    private final KafkaRaftServer server;
+    private final String bootstrapServers;
+    private final Path dataDir;
+    private boolean closed;
+
+    private EmbeddedBroker(KafkaRaftServer server, String bootstrapServers, Path dataDir) {
+        this.server = server;
+        this.bootstrapServers = bootstrapServers;
+        this.dataDir = dataDir;
+    }
+
+    /**
+     * Starts a broker that keeps its data under {@code dataDir} and listens on {@code port}
+     * ({@code 0}: a free port), and waits until it answers clients.
+     *
+     * @throws EmbeddedBrokerException when the storage cannot be formatted or the broker does not
+     *                                 come up within 60 s
+     */
+    public static EmbeddedBroker start(Path dataDir, int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("broker port must be in [0, 65535], not " + port);
+        }
+        Path absolute = dataDir.toAbsolutePath();
+        Path logDir = absolute.resolve("kafka-logs");
+        int brokerPort = port == 0 ? freePort() : port;
+        int controllerPort = freePort();
+        KafkaConfig config = new KafkaConfig(brokerProperties(logDir, brokerPort, controllerPort), false);
+        long started = System.nanoTime();
+        formatIfNew(config, logDir);
+
+        String bootstrap = HOST + ":" + brokerPort;
+        FatalFaultGuard.acquire();
+        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+        EmbeddedBroker broker = new EmbeddedBroker(server, bootstrap, absolute);
+        try {
+            server.startup();
+            awaitReady(bootstrap, START_TIMEOUT);
+        } catch (RuntimeException e) {
+            broker.close();
+            throw e instanceof EmbeddedBrokerException ebe ? ebe
+                    : new EmbeddedBrokerException("the embedded Kafka broker in " + absolute + " failed to start: "
+                            + e.getMessage(), e);
+        }
+        LOG.info("Embedded Kafka broker at {} (data in {}) started in {} ms", bootstrap, absolute,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        return broker;
+    }
+
+    /** The {@code host:port} clients connect to. */
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** The directory the broker keeps its data in. */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The last fatal fault Kafka reported in this JVM while an embedded broker ran, if any. */
+    public Optional<String> fatalFault() {
+        return FatalFaultGuard.lastFault();
+    }
+
+    /** Shuts the broker down and waits for it, at most 60 s. Calling it again does nothing. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // Shutdown waits on Kafka's own threads; run it on a helper thread so a stuck broker
+        // cannot block the caller (a test, or the app's shutdown) for ever.
+        Thread stopper = new Thread(() -> {
+            try {
+                server.shutdown();
+                server.awaitShutdown();
+            } catch (RuntimeException e) {
+                LOG.warn("Embedded Kafka broker at {} failed to shut down cleanly", bootstrapServers, e);
+            }
+        }, "osprey-broker-shutdown");
+        stopper.setDaemon(true);
+        stopper.start();
+        try {
+            stopper.join(STOP_TIMEOUT.toMillis());
+            if (stopper.isAlive()) {
+                LOG.warn("Embedded Kafka broker at {} did not shut down within {}", bootstrapServers, STOP_TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            FatalFaultGuard.release();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedBroker[" + bootstrapServers + ", " + dataDir + "]";
+    }
+
+    static Properties brokerProperties(Path logDir, int brokerPort, int controllerPort) {
+        Properties p = new Properties();
+        p.putAll(Map.ofEntries(
+                Map.entry("process.roles", "broker,controller"),
+                Map.entry("node.id", String.valueOf(NODE_ID)),
+                Map.entry("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort),
+                Map.entry("listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + ","
+                        + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort),
+                Map.entry("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort),
+                Map.entry("controller.listener.names", CONTROLLER_LISTENER),
+                Map.entry("inter.broker.listener.name", "PLAINTEXT"),
+                Map.entry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT"),
+                Map.entry("log.dirs", logDir.toString()),
+                // One node: every internal topic must be satisfiable with a single replica.
+                Map.entry("offsets.topic.replication.factor", "1"),
+                Map.entry("offsets.topic.num.partitions", "4"),
+                Map.entry("transaction.state.log.replication.factor", "1"),
+                Map.entry("transaction.state.log.min.isr", "1"),
+                Map.entry("transaction.state.log.num.partitions", "4"),
+                Map.entry("share.coordinator.state.topic.replication.factor", "1"),
+                Map.entry("share.coordinator.state.topic.min.isr", "1"),
+                Map.entry("group.initial.rebalance.delay.ms", "0"),
+                // Model artifacts travel as single records.
+                Map.entry("message.max.bytes", String.valueOf(MESSAGE_MAX_BYTES)),
+                Map.entry("replica.fetch.max.bytes", String.valueOf(MESSAGE_MAX_BYTES)),
+                Map.entry("socket.request.max.bytes", String.valueOf(MESSAGE_MAX_BYTES + 16 * 1024 * 1024)),
+                // The default 128 MB cleaner buffer is allocated at start; only `models` is compacted.
+                Map.entry("log.cleaner.dedupe.buffer.size", String.valueOf(16 * 1024 * 1024)),
+                // Sized for a small machine; the defaults assume a dedicated server.
+                Map.entry("num.network.threads", "2"),
+                Map.entry("num.io.threads", "4"),
+                Map.entry("num.recovery.threads.per.data.dir", "1")));
+        return p;
+    }
+
+    private static void formatIfNew(KafkaConfig config, Path logDir) {
+        if (Files.exists(logDir.resolve(MetaPropertiesEnsemble.META_PROPERTIES_NAME))) {
+            return;
+        }
+        try {
+            Files.createDirectories(logDir);
+            new Formatter()
+                    .setPrintStream(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8))
+                    .setNodeId(NODE_ID)
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setControllerListenerName(CONTROLLER_LISTENER)
+                    .setMetadataLogDirectory(config.metadataLogDir())
+                    .addDirectory(logDir.toString())
+                    .run();
+            LOG.info("Formatted Kafka storage in {}", logDir);
+        } catch (Exception e) {
+            throw new EmbeddedBrokerException("cannot format Kafka storage in " + logDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void awaitReady(String bootstrap, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+        try (Admin admin = Admin.create(props)) {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new EmbeddedBrokerException("the embedded Kafka broker at " + bootstrap
+                            + " did not become ready within " + timeout);
+                }
+                try {
+                    // Fenced brokers are left out by default, so seeing our node means it takes writes.
+                    boolean ready = admin.describeCluster(new DescribeClusterOptions().timeoutMs(5000))
+                            .nodes().get(Math.min(left, TimeUnit.SECONDS.toNanos(5)), TimeUnit.NANOSECONDS)
+                            .stream().map(Node::id).anyMatch(id -> id == NODE_ID);
+                    if (ready) {
+                        return;
+                    }
+                    Thread.sleep(50);
+                } catch (ExecutionException | TimeoutException e) {
+                    LOG.debug("Embedded Kafka broker at {} not ready yet: {}", bootstrap, e.toString());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new EmbeddedBrokerException("interrupted while waiting for the broker at " + bootstrap, e);
+                }
+            }
+        }
+    }
+
+    private static int freePort() {
+        // A short race with another process taking the port remains; it only matters when two
+        // brokers start at the same instant, and then the start fails with a clear bind error.
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find a free port on " + HOST, e);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.osprey.core.topic;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates Osprey's topics when they are missing.
+ *
+ * <p>Every service calls this at start, possibly at the same moment as another one: a topic that
+ * already exists, or that another process creates first, is left as it is. Existing topics are
+ * never altered; a partition count lower than the spec is only logged.
+ */
+public final class TopicAdmin {
+
+    /** The bound used by {@link #ensureTopics(String, OspreyTopics)}. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+    private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+    private static final int MAX_REPLICATION = 3;
+
+    private TopicAdmin() {
+    }
+
+    /**
+     * Connects to {@code bootstrapServers} and creates the missing ones of {@code topics.all()},
+     * waiting at most {@link #DEFAULT_TIMEOUT}.
+     */
+    public static void ensureTopics(String bootstrapServers, OspreyTopics topics) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(DEFAULT_TIMEOUT.toMillis()));
+        try (Admin admin = Admin.create(props)) {
+            ensureTopics(admin, topics.all(), DEFAULT_TIMEOUT);
+        }
+    }
+
+    /**
+     * Creates each topic of {@code specs} that does not exist yet, with replication factor
+     * min(3, number of brokers), and waits until all of them are visible in the cluster metadata.
+     *
+     * @throws KafkaException with the topic name, when a topic cannot be created or checked
+     * @throws org.apache.kafka.common.errors.TimeoutException when {@code timeout} runs out
+     * @throws InterruptException when the thread is interrupted (its flag stays set)
+     */
+    public static void ensureTopics(Admin admin, Collection<TopicSpec> specs, Duration timeout) {
+        if (specs.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int brokers = get(admin.describeCluster().nodes(), deadline, "describe the cluster").size();
+        short replication = (short) Math.max(1, Math.min(MAX_REPLICATION, brokers));
+        Set<String> existing = get(admin.listTopics().names(), deadline, "list topics");
+
+        List<NewTopic> missing = new ArrayList<>();
+        for (TopicSpec spec : specs) {
+            if (!existing.contains(spec.name())) {
+                missing.add(new NewTopic(spec.name(), spec.partitions(), replication).configs(spec.configs()));
+            }
+        }
+        if (!missing.isEmpty()) {
+            Map<String, KafkaFuture<Void>> created = admin.createTopics(missing).values();
+            for (Map.Entry<String, KafkaFuture<Void>> e : created.entrySet()) {
+                if (awaitCreation(e.getValue(), deadline, e.getKey())) {
+                    LOG.info("Created topic {} (replication {})", e.getKey(), replication);
+                }
+            }
+        }
+        checkVisible(admin, specs, deadline);
+    }
+
+    /** True when this call created the topic, false when someone else had. */
+    private static boolean awaitCreation(KafkaFuture<Void> future, long deadline, String topic) {
+        try {
+            future.get(remainingNanos(deadline, "create topic " + topic), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TopicExistsException) {
+                return false;
+            }
+            throw new KafkaException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw timedOut("create topic " + topic);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
+        }
+    }
+
+    /**
+     * Waits until every topic is described by the cluster: a topic created a moment ago by a
+     * concurrent creator may not be in the metadata yet, and producers started right after this
+     * call would otherwise log warnings while they retry.
+     */
+    private static void checkVisible(Admin admin, Collection<TopicSpec> specs, long deadline) {
+        Set<String> names = specs.stream().map(TopicSpec::name).collect(Collectors.toSet());
+        while (true) {
+            try {
+                Map<String, TopicDescription> described = get(admin.describeTopics(names).allTopicNames(), deadline,
+                        "describe topics " + names);
+                for (TopicSpec spec : specs) {
+                    int partitions = described.get(spec.name()).partitions().size();
+                    if (partitions < spec.partitions()) {
+                        LOG.warn("Topic {} has {} partitions, fewer than the {} Osprey would create; left as it is",
+                                spec.name(), partitions, spec.partitions());
+                    }
+                }
+                return;
+            } catch (KafkaException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                pause(deadline, "see topics " + names);
+            }
+        }
+    }
+
+    private static <T> T get(KafkaFuture<T> future, long deadline, String what) {
+        try {
+            return future.get(remainingNanos(deadline, what), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new KafkaException("cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw timedOut(what);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
+        }
+    }
+
+    private static void pause(long deadline, String what) {
+        remainingNanos(deadline, what);
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
+        }
+    }
+
+    private static long remainingNanos(long deadline, String what) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw timedOut(what);
+        }
+        return left;
+    }
+
+    private static org.apache.kafka.common.errors.TimeoutException timedOut(String what) {
+        return new org.apache.kafka.common.errors.TimeoutException("timed out trying to " + what);
+    }
+}
