@@ -29,6 +29,37 @@ public record Normalization(float[] mean, float[] std) {
         return new Normalization(m, s);
     }
 
+    /**
+     * Per-channel mean and standard deviation of interleaved 8-bit pixels (HWC, as in a
+     * {@code Dataset}), on the {@code [0, 1]} scale. A channel that is constant gets a standard
+     * deviation of {@code 1/255} rather than 0, so normalising it stays finite.
+     */
+    public static Normalization fromPixels(byte[] interleaved, int channels) {
+        if (channels <= 0 || interleaved.length == 0 || interleaved.length % channels != 0) {
+            throw new IllegalArgumentException(interleaved.length + " pixel bytes do not hold whole pixels of "
+                    + channels + " channels");
+        }
+        // Exact integer sums: a double accumulator over millions of pixels would lose the low bits.
+        long[] sum = new long[channels];
+        long[] sumSq = new long[channels];
+        for (int i = 0; i < interleaved.length; i++) {
+            int p = interleaved[i] & 0xFF;
+            int c = i % channels;
+            sum[c] += p;
+            sumSq[c] += p * p;
+        }
+        double n = interleaved.length / channels;
+        float[] mean = new float[channels];
+        float[] std = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            double m = sum[c] / n;
+            double var = Math.max(0, sumSq[c] / n - m * m);
+            mean[c] = (float) (m / 255);
+            std[c] = (float) Math.max(Math.sqrt(var) / 255, 1.0 / 255);
+        }
+        return new Normalization(mean, std);
+    }
+
     @Override
     public float[] mean() {
         return mean.clone();

@@ -1,0 +1,84 @@
+package dev.osprey.trainer.train;
+
+import dev.osprey.core.dataset.Dataset;
+import dev.osprey.core.model.Normalization;
+
+/**
+ * Builds model input batches straight from a dataset's flat HWC byte array: CHW floats, each
+ * {@code norm.apply(p, c)} exactly as the classifier's {@code ModelInput.fill} computes it (through
+ * the same kind of 256-entry table per channel), so a model is evaluated on what it will be served.
+ */
+final class Batches {
+
+    private final Dataset data;
+    private final float[][] table;
+    private final int plane;
+    private final int channels;
+
+    Batches(Dataset data, Normalization norm) {
+        if (norm.channels() != data.channels()) {
+            throw new IllegalArgumentException("normalisation has " + norm.channels() + " channels, dataset "
+                    + data.name() + " " + data.channels());
+        }
+        this.data = data;
+        this.channels = data.channels();
+        this.plane = data.width() * data.height();
+        this.table = new float[channels][256];
+        for (int c = 0; c < channels; c++) {
+            for (int p = 0; p < 256; p++) {
+                table[c][p] = norm.apply(p, c);
+            }
+        }
+    }
+
+    /** Floats per image. */
+    int imageSize() {
+        return plane * channels;
+    }
+
+    /**
+     * Writes images {@code indices[from .. from+count)} into {@code pixels} (CHW, one after the other)
+     * and their labels into {@code labels}.
+     */
+    void fill(int[] indices, int from, int count, float[] pixels, float[] labels) {
+        byte[] px = data.pixels();
+        int size = imageSize();
+        for (int k = 0; k < count; k++) {
+            int image = indices[from + k];
+            int src = image * size;
+            int dst = k * size;
+            if (channels == 1) {
+                float[] t = table[0];
+                for (int i = 0; i < plane; i++) {
+                    pixels[dst + i] = t[px[src + i] & 0xFF];
+                }
+            } else {
+                for (int c = 0; c < channels; c++) {
+                    float[] t = table[c];
+                    int base = dst + c * plane;
+                    for (int i = 0, s = src + c; i < plane; i++, s += channels) {
+                        pixels[base + i] = t[px[s] & 0xFF];
+                    }
+                }
+            }
+            labels[k] = data.label(image);
+        }
+    }
+
+    /** Indices of the images that have a label, in order. */
+    static int[] labelled(Dataset data) {
+        int n = 0;
+        for (int i = 0; i < data.size(); i++) {
+            if (data.label(i) >= 0) {
+                n++;
+            }
+        }
+        int[] out = new int[n];
+        for (int i = 0, j = 0; i < data.size(); i++) {
+            if (data.label(i) >= 0) {
+                out[j++] = i;
+            }
+        }
+        return out;
+    }
+}
