@@ -1,0 +1,27 @@
+package dev.osprey.ingest;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * What an ingest run did.
+ *
+ * @param published     images acknowledged by Kafka on {@code images}
+ * @param feedbackSent  labelled copies acknowledged on {@code feedback}
+ * @param errors        records Kafka did not accept (the first error is logged)
+ * @param elapsed       from the first send to the last acknowledgement
+ */
+public record IngestSummary(long published, long feedbackSent, long errors, Duration elapsed) {
+
+    /** Published images per second over the run. */
+    public double rate() {
+        double seconds = elapsed.toNanos() / 1e9;
+        return seconds <= 0 ? 0 : published / seconds;
+    }
+
+    /** One line for logs and non-interactive terminals. */
+    public String line() {
+        return String.format(Locale.ROOT, "published=%d feedback=%d errors=%d rate=%.1f/s elapsed=%.2fs",
+                published, feedbackSent, errors, rate(), elapsed.toNanos() / 1e9);
+    }
+}
