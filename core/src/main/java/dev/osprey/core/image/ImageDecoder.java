@@ -79,17 +79,13 @@ public final class ImageDecoder {
             return decodeRaw(value, headers);
         }
         String mime = mediaType(type.value());
-        switch (mime) {
-            case ImageHeaders.RAW:
-                return decodeRaw(value, headers);
-            case ImageHeaders.PNG: case "image/x-png":
-            case ImageHeaders.JPEG: case "image/jpg": case "image/pjpeg":
-            case ImageHeaders.BMP: case "image/x-bmp": case "image/x-ms-bmp":
-                return decodeDeclared(value, mime);
-            default:
-                throw new ImageRejectedException(RejectReason.NOT_AN_IMAGE, "unsupported content-type '" + mime
-                        + "': expected image/png, image/jpeg, image/bmp or " + ImageHeaders.RAW);
-        }
+        return switch (mime) {
+            case ImageHeaders.RAW -> decodeRaw(value, headers);
+            case ImageHeaders.PNG, "image/x-png", ImageHeaders.JPEG, "image/jpg", "image/pjpeg",
+                    ImageHeaders.BMP, "image/x-bmp", "image/x-ms-bmp" -> decodeDeclared(value, mime);
+            default -> throw new ImageRejectedException(RejectReason.NOT_AN_IMAGE, "unsupported content-type '"
+                    + mime + "': expected image/png, image/jpeg, image/bmp or " + ImageHeaders.RAW);
+        };
     }
 
     /**
@@ -104,6 +100,11 @@ public final class ImageDecoder {
                     "not a PNG, JPEG or BMP image (" + value.length + " bytes starting " + hexPrefix(value) + ")");
         }
         return decodeWithImageIo(value, format);
+    }
+
+    /** Whether {@code head} (the first bytes of a value or file) starts like a PNG, JPEG or BMP image. */
+    public static boolean looksEncoded(byte[] head) {
+        return sniff(head) != null;
     }
 
     private static void checkSize(byte[] value) throws ImageRejectedException {
