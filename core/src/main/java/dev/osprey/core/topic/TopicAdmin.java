@@ -3,6 +3,7 @@ package dev.osprey.core.topic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -14,9 +15,11 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -56,7 +59,8 @@ public final class TopicAdmin {
 
     /**
      * Creates each topic of {@code specs} that does not exist yet, with replication factor
-     * min(3, number of brokers), and waits until all of them are visible in the cluster metadata.
+     * min(3, number of brokers), and waits until the leader of every partition accepts requests,
+     * so a producer started next does not race the topic's creation.
      *
      * @throws KafkaException with the topic name, when a topic cannot be created or checked
      * @throws org.apache.kafka.common.errors.TimeoutException when {@code timeout} runs out
@@ -85,7 +89,7 @@ public final class TopicAdmin {
                 }
             }
         }
-        checkVisible(admin, specs, deadline);
+        awaitLeaders(admin, specs, deadline);
     }
 
     /** True when this call created the topic, false when someone else had. */
@@ -107,31 +111,39 @@ public final class TopicAdmin {
     }
 
     /**
-     * Waits until every topic is described by the cluster: a topic created a moment ago by a
-     * concurrent creator may not be in the metadata yet, and producers started right after this
-     * call would otherwise log warnings while they retry.
+     * Waits until every partition's leader serves requests. The cluster metadata names a leader a
+     * moment before that broker's replica manager takes the partition; a producer that writes in
+     * that window gets NOT_LEADER_OR_FOLLOWER for its first batch while later batches get in, and
+     * an idempotent producer then retries the first one with OUT_OF_ORDER_SEQUENCE_NUMBER until its
+     * delivery timeout (seen on Kafka 4.3.1 with a topic created just before). Listing offsets
+     * goes to the leader's replica manager, and the admin client retries it until it answers.
      */
-    private static void checkVisible(Admin admin, Collection<TopicSpec> specs, long deadline) {
+    private static void awaitLeaders(Admin admin, Collection<TopicSpec> specs, long deadline) {
         Set<String> names = specs.stream().map(TopicSpec::name).collect(Collectors.toSet());
+        Map<String, TopicDescription> described;
         while (true) {
             try {
-                Map<String, TopicDescription> described = get(admin.describeTopics(names).allTopicNames(), deadline,
-                        "describe topics " + names);
-                for (TopicSpec spec : specs) {
-                    int partitions = described.get(spec.name()).partitions().size();
-                    if (partitions < spec.partitions()) {
-                        LOG.warn("Topic {} has {} partitions, fewer than the {} Osprey would create; left as it is",
-                                spec.name(), partitions, spec.partitions());
-                    }
-                }
-                return;
+                described = get(admin.describeTopics(names).allTopicNames(), deadline, "describe topics " + names);
+                break;
             } catch (KafkaException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                     throw e;
                 }
+                // Created a moment ago by a concurrent creator: not in this broker's metadata yet.
                 pause(deadline, "see topics " + names);
             }
         }
+        Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+        for (TopicSpec spec : specs) {
+            TopicDescription d = described.get(spec.name());
+            if (d.partitions().size() < spec.partitions()) {
+                LOG.warn("Topic {} has {} partitions, fewer than the {} Osprey would create; left as it is",
+                        spec.name(), d.partitions().size(), spec.partitions());
+            }
+            d.partitions().forEach(p -> partitions.put(new TopicPartition(spec.name(), p.partition()),
+                    OffsetSpec.latest()));
+        }
+        get(admin.listOffsets(partitions).all(), deadline, "reach the leaders of " + names);
     }
 
     private static <T> T get(KafkaFuture<T> future, long deadline, String what) {
