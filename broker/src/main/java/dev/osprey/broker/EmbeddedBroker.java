@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -78,8 +79,22 @@ public final class EmbeddedBroker implements AutoCloseable {
             throw new IllegalArgumentException("broker port must be in [0, 65535], not " + port);
         }
         Path absolute = dataDir.toAbsolutePath();
-        Path logDir = absolute.resolve("kafka-logs");
-        int brokerPort = port == 0 ? freePort() : port;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(absolute, port == 0 ? freePort() : port);
+            } catch (EmbeddedBrokerException e) {
+                // A port found free can be taken by another process before the broker binds it.
+                boolean portRace = port == 0 && rootCause(e) instanceof BindException;
+                if (!portRace || attempt == 3) {
+                    throw e;
+                }
+                LOG.info("Port taken before the broker could bind it; trying other ports");
+            }
+        }
+    }
+
+    private static EmbeddedBroker startOnce(Path dataDir, int brokerPort) {
+        Path logDir = dataDir.resolve("kafka-logs");
         int controllerPort = freePort();
         KafkaConfig config = new KafkaConfig(brokerProperties(logDir, brokerPort, controllerPort), false);
         long started = System.nanoTime();
@@ -88,17 +103,17 @@ public final class EmbeddedBroker implements AutoCloseable {
         String bootstrap = HOST + ":" + brokerPort;
         FatalFaultGuard.acquire();
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-        EmbeddedBroker broker = new EmbeddedBroker(server, bootstrap, absolute);
+        EmbeddedBroker broker = new EmbeddedBroker(server, bootstrap, dataDir);
         try {
             server.startup();
             awaitReady(bootstrap, START_TIMEOUT);
         } catch (RuntimeException e) {
             broker.close();
             throw e instanceof EmbeddedBrokerException ebe ? ebe
-                    : new EmbeddedBrokerException("the embedded Kafka broker in " + absolute + " failed to start: "
-                            + e.getMessage(), e);
+                    : new EmbeddedBrokerException("the embedded Kafka broker in " + dataDir + " failed to start: "
+                            + rootCause(e).getMessage(), e);
         }
-        LOG.info("Embedded Kafka broker at {} (data in {}) started in {} ms", bootstrap, absolute,
+        LOG.info("Embedded Kafka broker at {} (data in {}) started in {} ms", bootstrap, dataDir,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         return broker;
     }
@@ -241,9 +256,15 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
     private static int freePort() {
-        // A short race with another process taking the port remains; it only matters when two
-        // brokers start at the same instant, and then the start fails with a clear bind error.
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();

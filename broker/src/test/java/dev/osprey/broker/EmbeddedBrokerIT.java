@@ -80,6 +80,16 @@ class EmbeddedBrokerIT {
     }
 
     @Test
+    void aBusyPortFailsTheStartWithoutStoppingTheJvm(@TempDir Path first, @TempDir Path second) throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(first, 0)) {
+            int port = Integer.parseInt(broker.bootstrapServers().substring(broker.bootstrapServers().lastIndexOf(':') + 1));
+            assertThatThrownBy(() -> EmbeddedBroker.start(second, port))
+                    .isInstanceOf(EmbeddedBrokerException.class).hasMessageContaining(second.toString()).hasMessageContaining("Address already in use");
+            createTopic(broker, "still-alive");
+        }
+    }
+
+    @Test
     void rejectsAnInvalidPort(@TempDir Path dataDir) {
         assertThatThrownBy(() -> EmbeddedBroker.start(dataDir, 70000))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("70000");
