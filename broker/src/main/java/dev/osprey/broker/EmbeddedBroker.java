@@ -59,10 +59,18 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final KafkaRaftServer server;
     private final String bootstrapServers;
     private final Path dataDir;
+    /** Faults are reported JVM-wide; this broker reports those after its start. */
+    private final long faultMark;
+    private final DataDirLock lock;
     private boolean closed;
+    /** Whether close() should release the directory lock; a failed start attempt keeps it for a retry. */
+    private boolean ownsLock = true;
 
-    private EmbeddedBroker(KafkaRaftServer server, String bootstrapServers, Path dataDir) {
+    private EmbeddedBroker(KafkaRaftServer server, String bootstrapServers, Path dataDir, long faultMark,
+                           DataDirLock lock) {
         this.server = server;
+        this.lock = lock;
+        this.faultMark = faultMark;
         this.bootstrapServers = bootstrapServers;
         this.dataDir = dataDir;
     }
@@ -79,13 +87,15 @@ public final class EmbeddedBroker implements AutoCloseable {
             throw new IllegalArgumentException("broker port must be in [0, 65535], not " + port);
         }
         Path absolute = dataDir.toAbsolutePath();
+        DataDirLock lock = DataDirLock.acquire(absolute);
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOnce(absolute, port == 0 ? freePort() : port);
+                return startOnce(absolute, port == 0 ? freePort() : port, lock);
             } catch (EmbeddedBrokerException e) {
                 // A port found free can be taken by another process before the broker binds it.
                 boolean portRace = port == 0 && rootCause(e) instanceof BindException;
                 if (!portRace || attempt == 3) {
+                    lock.close();
                     throw e;
                 }
                 LOG.info("Port taken before the broker could bind it; trying other ports");
@@ -93,7 +103,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
-    private static EmbeddedBroker startOnce(Path dataDir, int brokerPort) {
+    private static EmbeddedBroker startOnce(Path dataDir, int brokerPort, DataDirLock lock) {
         Path logDir = dataDir.resolve("kafka-logs");
         int controllerPort = freePort();
         KafkaConfig config = new KafkaConfig(brokerProperties(logDir, brokerPort, controllerPort), false);
@@ -102,13 +112,20 @@ public final class EmbeddedBroker implements AutoCloseable {
 
         String bootstrap = HOST + ":" + brokerPort;
         FatalFaultGuard.acquire();
-        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-        EmbeddedBroker broker = new EmbeddedBroker(server, bootstrap, dataDir);
+        long faultMark = FatalFaultGuard.mark();
+        EmbeddedBroker broker = null;
         try {
-            server.startup();
+            // The constructor already locks and reads the log directories, so it can fail too.
+            broker = new EmbeddedBroker(new KafkaRaftServer(config, Time.SYSTEM), bootstrap, dataDir, faultMark, lock);
+            broker.server.startup();
             awaitReady(bootstrap, START_TIMEOUT);
         } catch (RuntimeException e) {
-            broker.close();
+            if (broker != null) {
+                broker.ownsLock = false;
+                broker.close();
+            } else {
+                FatalFaultGuard.release();
+            }
             throw e instanceof EmbeddedBrokerException ebe ? ebe
                     : new EmbeddedBrokerException("the embedded Kafka broker in " + dataDir + " failed to start: "
                             + rootCause(e).getMessage(), e);
@@ -128,9 +145,12 @@ public final class EmbeddedBroker implements AutoCloseable {
         return dataDir;
     }
 
-    /** The last fatal fault Kafka reported in this JVM while an embedded broker ran, if any. */
+    /**
+     * The last fatal fault Kafka reported since this broker started, if any. Kafka reports faults
+     * JVM-wide, so with several embedded brokers running a fault may belong to another one.
+     */
     public Optional<String> fatalFault() {
-        return FatalFaultGuard.lastFault();
+        return FatalFaultGuard.lastFaultSince(faultMark);
     }
 
     /** Shuts the broker down and waits for it, at most 60 s. Calling it again does nothing. */
@@ -161,6 +181,10 @@ public final class EmbeddedBroker implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             FatalFaultGuard.release();
+            // Kept while a stuck broker may still write, so no other broker opens the directory.
+            if (ownsLock && !stopper.isAlive()) {
+                lock.close();
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.osprey.broker;
 
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.utils.Exit;
 import org.slf4j.Logger;
@@ -20,6 +21,7 @@ final class FatalFaultGuard {
 
     private static final Logger LOG = LoggerFactory.getLogger(FatalFaultGuard.class);
     private static final AtomicReference<String> LAST_FAULT = new AtomicReference<>();
+    private static final AtomicLong FAULTS = new AtomicLong();
     private static int users;
 
     private FatalFaultGuard() {
@@ -39,14 +41,20 @@ final class FatalFaultGuard {
         }
     }
 
-    /** The last fatal fault Kafka reported while a guard was installed, if any. */
-    static Optional<String> lastFault() {
-        return Optional.ofNullable(LAST_FAULT.get());
+    /** A mark to pass to {@link #lastFaultSince(long)}: the number of faults seen so far. */
+    static long mark() {
+        return FAULTS.get();
+    }
+
+    /** The last fatal fault reported after {@code mark} was taken, if any. */
+    static Optional<String> lastFaultSince(long mark) {
+        return FAULTS.get() > mark ? Optional.ofNullable(LAST_FAULT.get()) : Optional.empty();
     }
 
     private static void refuse(String kind, int code, String message) {
         String text = "Kafka requested JVM " + kind + "(" + code + ")" + (message == null ? "" : ": " + message);
         LAST_FAULT.set(text);
+        FAULTS.incrementAndGet();
         LOG.error("{}; the embedded broker does not stop the JVM, it should be closed and restarted", text);
         throw new EmbeddedBrokerException(text);
     }

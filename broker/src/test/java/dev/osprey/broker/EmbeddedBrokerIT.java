@@ -90,6 +90,20 @@ class EmbeddedBrokerIT {
     }
 
     @Test
+    void aDataDirectoryInUseIsRefused(@TempDir Path dataDir) throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, 0)) {
+            assertThatThrownBy(() -> EmbeddedBroker.start(dataDir, 0))
+                    .isInstanceOf(EmbeddedBrokerException.class).hasMessageContaining(dataDir.toString())
+                    .hasMessageContaining("in use");
+            assertThat(broker.fatalFault()).isEmpty();
+            createTopic(broker, "still-serving");
+            try (KafkaProducer<String, String> producer = producer(broker, Map.of())) {
+                producer.send(new ProducerRecord<>("still-serving", "k", "v")).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
     void rejectsAnInvalidPort(@TempDir Path dataDir) {
         assertThatThrownBy(() -> EmbeddedBroker.start(dataDir, 70000))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("70000");

@@ -11,11 +11,13 @@ class FatalFaultGuardTest {
     @Test
     void turnsAHaltIntoAnExceptionWhileInstalled() {
         FatalFaultGuard.acquire();
+        long mark = FatalFaultGuard.mark();
         try {
             assertThatThrownBy(() -> Exit.halt(1, "metadata fault"))
                     .isInstanceOf(EmbeddedBrokerException.class)
                     .hasMessageContaining("halt(1)").hasMessageContaining("metadata fault");
-            assertThat(FatalFaultGuard.lastFault()).hasValueSatisfying(m -> assertThat(m).contains("metadata fault"));
+            assertThat(FatalFaultGuard.lastFaultSince(FatalFaultGuard.mark())).isEmpty();
+            assertThat(FatalFaultGuard.lastFaultSince(mark)).hasValueSatisfying(m -> assertThat(m).contains("metadata fault"));
         } finally {
             FatalFaultGuard.release();
         }
