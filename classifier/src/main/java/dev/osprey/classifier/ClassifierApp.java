@@ -20,8 +20,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -46,7 +44,6 @@ public final class ClassifierApp implements AutoCloseable {
     private final ClassifierConfig config;
     private final ClassifierMetrics metrics;
     private final ModelHolder holder = new ModelHolder();
-    private final Admin admin;
     private final KafkaProducer<String, byte[]> events;
     private final ModelFollower follower;
     private final Path stateDir;
@@ -60,7 +57,6 @@ public final class ClassifierApp implements AutoCloseable {
         configurePyTorchThreads(config.intraOpThreads());
         this.stateDir = config.stateDir().orElseGet(ClassifierApp::temporaryStateDir);
         this.ownsStateDir = config.stateDir().isEmpty();
-        this.admin = Admin.create(adminConfig(config));
         this.events = new KafkaProducer<>(eventProducerConfig(config), new StringSerializer(), new ByteArraySerializer());
         this.follower = new ModelFollower(consumerConfig(config), config.topics().models(), config.modelName(),
                 holder, device(), metrics, this::reportRefusal);
@@ -80,7 +76,7 @@ public final class ClassifierApp implements AutoCloseable {
             }
             LOG.info("waiting for a model on topic {} ...", config.topics().models());
         }
-        KafkaInputReplayer replayer = new KafkaInputReplayer(admin, config.applicationId(), consumerConfig(config));
+        KafkaInputReplayer replayer = new KafkaInputReplayer(config.applicationId(), consumerConfig(config));
         streams = new KafkaStreams(ClassifierTopology.build(config.topics(), config.batch(),
                 new DjlBatchClassifier(holder), replayer, metrics), streamsConfig(config, stateDir, metrics));
         streams.setUncaughtExceptionHandler(e -> {
@@ -128,6 +124,10 @@ public final class ClassifierApp implements AutoCloseable {
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
                 OspreyTopics.IMAGE_MAX_BYTES + 1024 * 1024);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        config.instanceId().ifPresent(id -> {
+            p.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), id);
+            p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 15000);
+        });
         return p;
     }
 
@@ -135,12 +135,6 @@ public final class ClassifierApp implements AutoCloseable {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, OspreyTopics.IMAGE_MAX_BYTES + 1024 * 1024);
-        return p;
-    }
-
-    private static Properties adminConfig(ClassifierConfig config) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         return p;
     }
 
@@ -194,7 +188,6 @@ public final class ClassifierApp implements AutoCloseable {
         }
         holder.close();
         events.close(Duration.ofSeconds(5));
-        admin.close(Duration.ofSeconds(5));
         if (ownsStateDir) {
             deleteQuietly(stateDir);
         }

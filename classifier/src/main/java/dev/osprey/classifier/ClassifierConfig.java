@@ -21,10 +21,12 @@ import java.util.Optional;
  * @param commitInterval   Kafka Streams commit interval
  * @param modelName        follow only this model name; empty follows every name on {@code models}
  * @param stateDir         Kafka Streams state directory; empty uses a fresh temporary one
+ * @param instanceId       static group membership id ({@code group.instance.id}); empty for dynamic membership
  */
 public record ClassifierConfig(String bootstrapServers, OspreyTopics topics, String applicationId,
                                BatchSettings batch, Guarantee guarantee, int threads, int intraOpThreads,
-                               Duration commitInterval, Optional<String> modelName, Optional<Path> stateDir) {
+                               Duration commitInterval, Optional<String> modelName, Optional<Path> stateDir,
+                               Optional<String> instanceId) {
 
     public static final String DEFAULT_APPLICATION_ID = "osprey-classifier";
 
@@ -60,6 +62,7 @@ public record ClassifierConfig(String bootstrapServers, OspreyTopics topics, Str
         Objects.requireNonNull(guarantee, "guarantee");
         Objects.requireNonNull(modelName, "modelName");
         Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(instanceId, "instanceId");
         if (applicationId == null || applicationId.isBlank()) {
             throw new IllegalArgumentException("application id must not be blank");
         }
@@ -78,26 +81,26 @@ public record ClassifierConfig(String bootstrapServers, OspreyTopics topics, Str
     public static ClassifierConfig defaults(String bootstrapServers, OspreyTopics topics) {
         return new ClassifierConfig(bootstrapServers, topics, topics.prefix() + DEFAULT_APPLICATION_ID,
                 BatchSettings.defaults(), Guarantee.EXACTLY_ONCE, 1, 0, Duration.ofMillis(100), Optional.empty(),
-                Optional.empty());
+                Optional.empty(), Optional.empty());
     }
 
     public ClassifierConfig withBatch(BatchSettings newBatch) {
         return new ClassifierConfig(bootstrapServers, topics, applicationId, newBatch, guarantee, threads,
-                intraOpThreads, commitInterval, modelName, stateDir);
+                intraOpThreads, commitInterval, modelName, stateDir, instanceId);
     }
 
     public ClassifierConfig withGuarantee(Guarantee g) {
         return new ClassifierConfig(bootstrapServers, topics, applicationId, batch, g, threads, intraOpThreads,
-                commitInterval, modelName, stateDir);
+                commitInterval, modelName, stateDir, instanceId);
     }
 
     public ClassifierConfig withStateDir(Path dir) {
         return new ClassifierConfig(bootstrapServers, topics, applicationId, batch, guarantee, threads,
-                intraOpThreads, commitInterval, modelName, Optional.of(dir));
+                intraOpThreads, commitInterval, modelName, Optional.of(dir), instanceId);
     }
 
     public ClassifierConfig withApplicationId(String id) {
         return new ClassifierConfig(bootstrapServers, topics, id, batch, guarantee, threads, intraOpThreads,
-                commitInterval, modelName, stateDir);
+                commitInterval, modelName, stateDir, instanceId);
     }
 }

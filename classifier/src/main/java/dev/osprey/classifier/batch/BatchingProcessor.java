@@ -91,7 +91,16 @@ public final class BatchingProcessor implements Processor<String, byte[], String
     private void recover() {
         TopicPartition tp = new TopicPartition(inputTopic, partition);
         OptionalLong committed = replayer.committedOffset(tp);
-        if (committed.isEmpty() || committed.getAsLong() <= pointer) {
+        if (committed.isEmpty()) {
+            // The pointer and the offsets are committed in one transaction: one without the other means
+            // the offset could not be read. Guessing "nothing to recover" could lose images, so fail the
+            // task; Kafka Streams retries it.
+            throw new IllegalStateException(tp + " has flush pointer " + pointer
+                    + " but no committed offset could be read; retrying the task");
+        }
+        if (committed.getAsLong() <= pointer) {
+            LOG.debug("{}: nothing to recover (flush pointer {}, committed offset {})", tp, pointer,
+                    committed.getAsLong());
             return;
         }
         long now = context.currentSystemTimeMs();

@@ -3,14 +3,9 @@ package dev.osprey.classifier.batch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -21,38 +16,38 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * The real {@link InputReplayer}: the committed offset comes from the Admin API with
- * {@code requireStable} (it waits out a transaction still open for the group), and the records
- * are read by a short-lived, group-less, {@code read_committed} consumer.
+ * The real {@link InputReplayer}: short-lived {@code read_committed} consumers that read the
+ * application's committed offset and the records to re-read. They never join the group.
  */
 public final class KafkaInputReplayer implements InputReplayer {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private final Admin admin;
     private final String groupId;
     private final Properties consumerProps;
 
-    public KafkaInputReplayer(Admin admin, String groupId, Properties consumerProps) {
-        this.admin = admin;
+    public KafkaInputReplayer(String groupId, Properties consumerProps) {
         this.groupId = groupId;
         this.consumerProps = consumerProps;
     }
 
+    /**
+     * Asks a group-less-member consumer of the application's group: with {@code read_committed} its
+     * offset fetch requires stable offsets and retries while a transaction of the group is still open
+     * (the Admin API instead drops such a partition from its answer, which would read as "no offset").
+     */
     @Override
     public OptionalLong committedOffset(TopicPartition partition) {
-        try {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin
-                    .listConsumerGroupOffsets(groupId, new ListConsumerGroupOffsetsOptions().requireStable(true))
-                    .partitionsToOffsetAndMetadata()
-                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            OffsetAndMetadata o = offsets.get(partition);
+        Properties props = new Properties();
+        props.putAll(consumerProps);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            OffsetAndMetadata o = c.committed(Set.of(partition), TIMEOUT).get(partition);
             return o == null ? OptionalLong.empty() : OptionalLong.of(o.offset());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaException("interrupted reading the committed offset of " + partition, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new KafkaException("cannot read the committed offset of " + partition + " for " + groupId, e);
         }
     }
 

@@ -1,0 +1,105 @@
+package dev.osprey.app;
+
+import dev.osprey.classifier.ClassifierApp;
+import dev.osprey.classifier.ClassifierConfig;
+import dev.osprey.classifier.batch.BatchSettings;
+import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.metrics.MetricsServer;
+import dev.osprey.core.topic.TopicAdmin;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code osprey classifier}: the Kafka Streams classifier service. */
+@Command(name = "classifier", mixinStandardHelpOptions = true,
+        description = "Classifies the images on 'images' in micro-batches with the newest model on 'models'; "
+                + "writes JSON to 'predictions' and rejected images to 'images-dlq'.")
+final class ClassifierCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    MetricsOptions metricsOptions = new MetricsOptions(9401);
+
+    @Option(names = "--max-batch", defaultValue = "" + BatchSettings.DEFAULT_MAX_BATCH,
+            description = "Largest batch per forward pass (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--max-delay", paramLabel = "MS", defaultValue = "20",
+            description = "Longest time in ms the oldest image of a batch waits (default: ${DEFAULT-VALUE}).")
+    long maxDelayMs;
+
+    @Option(names = "--guarantee", defaultValue = "exactly_once",
+            description = "exactly_once or at_least_once (default: ${DEFAULT-VALUE}).")
+    String guarantee;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Stream threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--intra-op-threads", defaultValue = "0",
+            description = "PyTorch intra-op threads; 0 keeps PyTorch's default (default: ${DEFAULT-VALUE}).")
+    int intraOpThreads;
+
+    @Option(names = "--commit-interval", paramLabel = "MS", defaultValue = "100",
+            description = "Kafka Streams commit interval in ms (default: ${DEFAULT-VALUE}).")
+    long commitIntervalMs;
+
+    @Option(names = "--model", paramLabel = "NAME",
+            description = "Serve only this model name (default: the newest model of any name).")
+    String modelName;
+
+    @Option(names = "--application-id", defaultValue = ClassifierConfig.DEFAULT_APPLICATION_ID,
+            description = "Kafka Streams application id; instances with the same id share the work "
+                    + "(default: ${DEFAULT-VALUE}, after the topic prefix).")
+    String applicationId;
+
+    @Option(names = "--instance-id", paramLabel = "ID",
+            description = "Static group membership id: a restarted instance with the same id takes its "
+                    + "partitions back at once, without a rebalance (default: dynamic membership).")
+    String instanceId;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Kafka Streams state directory (default: a fresh temporary one).")
+    Path stateDir;
+
+    @Option(names = "--model-wait", paramLabel = "SECONDS", defaultValue = "86400",
+            description = "How long to wait for a first model (default: ${DEFAULT-VALUE}).")
+    long modelWaitSeconds;
+
+    ClassifierConfig config(KafkaSettings settings) {
+        return new ClassifierConfig(settings.bootstrapServers(), settings.topics(),
+                settings.topicPrefix() + applicationId, new BatchSettings(maxBatch, Duration.ofMillis(maxDelayMs)),
+                ClassifierConfig.Guarantee.parse(guarantee), threads, intraOpThreads,
+                Duration.ofMillis(commitIntervalMs), Optional.ofNullable(modelName), Optional.ofNullable(stateDir),
+                Optional.ofNullable(instanceId));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        KafkaSettings settings = kafka.settings();
+        ClassifierConfig config = config(settings);
+        TopicAdmin.ensureTopics(settings.bootstrapServers(), settings.topics());
+        PrometheusMeterRegistry registry = MetricsOptions.newRegistry("classifier");
+        Shutdown shutdown = new Shutdown();
+        try (ClassifierApp app = new ClassifierApp(config, registry)) {
+            Optional<MetricsServer> metrics = metricsOptions.start(registry,
+                    () -> app.running() && app.serving().isPresent());
+            try {
+                app.start(Duration.ofSeconds(modelWaitSeconds));
+                System.out.println("classifier running (" + config.applicationId() + "); Ctrl-C stops it");
+                shutdown.await();
+            } finally {
+                metrics.ifPresent(MetricsServer::close);
+            }
+        } finally {
+            shutdown.done();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.osprey.app;
+
+import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.format.Prediction;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code osprey tail}: predictions as readable lines. */
+@Command(name = "tail", mixinStandardHelpOptions = true,
+        description = "Prints the predictions on 'predictions' as readable lines (read_committed).")
+final class TailCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--count", paramLabel = "N", description = "Stop after N predictions (default: never).")
+    Long count;
+
+    @Option(names = "--latest", description = "Start at the end of the topic instead of the beginning.")
+    boolean latest;
+
+    @Override
+    public Integer call() {
+        if (count != null && count < 1) {
+            throw new IllegalArgumentException("--count must be positive: " + count);
+        }
+        KafkaSettings settings = kafka.settings();
+        Properties p = settings.consumerProperties("osprey-tail-" + UUID.randomUUID());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, latest ? "latest" : "earliest");
+        long seen = 0;
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(settings.topics().predictions()));
+            var serde = Prediction.serde();
+            while (count == null || seen < count) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    System.out.println(line(serde.fromBytes(r.value())));
+                    if (count != null && ++seen >= count) {
+                        break;
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    static String line(Prediction p) {
+        String truth = p.truth() == null ? "" : p.correct() ? "  ok" : "  WRONG (truth " + p.truth() + ")";
+        return String.format(Locale.ROOT, "%-24s %-14s %6.2f%%  %s:v%d  %d ms%s", p.id(), p.label(),
+                p.confidence() * 100, p.model(), p.version(), p.latencyMs(), truth);
+    }
+}

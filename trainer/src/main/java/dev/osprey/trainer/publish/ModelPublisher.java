@@ -1,0 +1,135 @@
+package dev.osprey.trainer.publish;
+
+import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.model.InvalidArtifactException;
+import dev.osprey.core.model.ModelArtifact;
+import dev.osprey.core.model.ModelManifest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes model versions to the compacted {@code models} topic.
+ *
+ * <p>The next version is one more than the newest on the topic, read back at publish time, so
+ * versions never repeat or go backwards across restarts. Each publish is one transaction of a
+ * producer whose transactional id is fixed per model name: a newer publisher fences an older,
+ * half-dead one, and a process killed mid-publish leaves nothing visible to read_committed readers.
+ */
+public final class ModelPublisher implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelPublisher.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final KafkaSettings settings;
+    private final KafkaProducer<String, byte[]> producer;
+
+    public ModelPublisher(KafkaSettings settings, String transactionalId) {
+        this.settings = settings;
+        Properties p = settings.producerProperties();
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, KafkaSettings.MAX_REQUEST_BYTES);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        this.producer.initTransactions();
+    }
+
+    /** The newest artifact of {@code name} on the topic, if any (a record that no longer parses is skipped). */
+    public Optional<ModelArtifact> latest(String name) {
+        Properties p = settings.consumerProperties("unused");
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, KafkaSettings.MAX_REQUEST_BYTES);
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, KafkaSettings.MAX_REQUEST_BYTES);
+        String topic = settings.topics().models();
+        ModelArtifact newest = null;
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic, TIMEOUT).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts, TIMEOUT);
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new KafkaException("timed out reading " + topic);
+                }
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (name.equals(r.key()) && r.value() != null) {
+                        try {
+                            ModelArtifact a = ModelArtifact.fromBytes(r.value());
+                            if (newest == null || a.manifest().version() > newest.manifest().version()) {
+                                newest = a;
+                            }
+                        } catch (InvalidArtifactException e) {
+                            LOG.warn("skipping an unreadable artifact at {}-{}@{}: {}", topic, r.partition(),
+                                    r.offset(), e.getMessage());
+                        }
+                    }
+                }
+            }
+        }
+        return Optional.ofNullable(newest);
+    }
+
+    /** The newest published version of {@code name}, or 0. */
+    public int latestVersion(String name) {
+        return latest(name).map(a -> a.manifest().version()).orElse(0);
+    }
+
+    /**
+     * Publishes {@code artifact} as the next version of {@code name}.
+     *
+     * @return the manifest as published (name, version and parent filled in)
+     */
+    public ModelManifest publish(ModelArtifact artifact, String name, int parentVersion) {
+        int version = latestVersion(name) + 1;
+        ModelArtifact published = artifact.withVersion(name, version, parentVersion);
+        producer.beginTransaction();
+        try {
+            producer.send(new ProducerRecord<>(settings.topics().models(), name, published.toBytes()))
+                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            producer.commitTransaction();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            producer.abortTransaction();
+            throw new KafkaException("interrupted publishing " + published.manifest().tag(), e);
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            try {
+                producer.abortTransaction();
+            } catch (KafkaException ignored) {
+                // fenced or closed: nothing was committed either way
+            }
+            throw new KafkaException("could not publish " + published.manifest().tag() + ": " + e.getMessage(), e);
+        }
+        LOG.info("published {} to {} ({} bytes)", published.manifest().tag(), settings.topics().models(),
+                published.toBytes().length);
+        return published.manifest();
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(10));
+    }
+}
