@@ -85,8 +85,9 @@ public final class ImagePublisher {
 
         display.start(limit == Long.MAX_VALUE ? -1 : limit, published::get);
         long start = System.nanoTime();
+        IngestSummary summary;
         try {
-            for (long n = 0; n < limit && !stopped; n++) {
+            for (long n = 0; n < limit && !stopped && !Thread.currentThread().isInterrupted(); n++) {
                 pacer.await();
                 int index = order.next();
                 SourceImage image = source.image(index);
@@ -103,19 +104,27 @@ public final class ImagePublisher {
             interrupted = true;
             stopped = true;
         } finally {
-            interrupted |= finishFeedback(delayed);
-            // flush() refuses to run with the interrupt flag set; the flag is restored below.
-            interrupted |= Thread.interrupted();
-            producer.flush();
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+            try {
+                interrupted |= finishFeedback(delayed);
+                // flush() refuses to run with the interrupt flag set; the flag is restored below.
+                interrupted |= Thread.interrupted();
+                producer.flush();
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                // Also when a send failed outright: the display must stop redrawing.
+                summary = summary(start);
+                display.finish(summary);
             }
         }
-        IngestSummary summary = new IngestSummary(published.get(), feedbackSent.get(), errors.get(),
-                Duration.ofNanos(System.nanoTime() - start));
-        display.finish(summary);
         LOG.info("Ingest of {} to {}: {}", source.name(), imagesTopic, summary.line());
         return summary;
+    }
+
+    private IngestSummary summary(long startNanos) {
+        return new IngestSummary(published.get(), feedbackSent.get(), errors.get(),
+                Duration.ofNanos(System.nanoTime() - startNanos));
     }
 
     /** How many images this run publishes, or Long.MAX_VALUE for a run without end. */
