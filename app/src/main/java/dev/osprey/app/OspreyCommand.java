@@ -10,7 +10,10 @@ import picocli.CommandLine.Command;
         versionProvider = Versions.class,
         description = "Classifies images streaming through Apache Kafka, learns from feedback, hot-swaps models.",
         subcommands = {
+            DemoCommand.class,
             BrokerCommand.class,
+            TrainCommand.class,
+            IngestCommand.class,
             ClassifierCommand.class,
             TailCommand.class,
             CommandLine.HelpCommand.class

@@ -24,6 +24,11 @@ final class Shutdown {
         signalled.await();
     }
 
+    /** Waits at most {@code timeout} for the signal; returns whether it came. */
+    boolean awaitFor(java.time.Duration timeout) throws InterruptedException {
+        return signalled.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     /** Tells the shutdown hook the command has closed its resources, so the JVM may end. */
     void done() {
         closed.countDown();

@@ -1,0 +1,216 @@
+package dev.osprey.app;
+
+import dev.osprey.broker.EmbeddedBroker;
+import dev.osprey.classifier.ClassifierApp;
+import dev.osprey.classifier.ClassifierConfig;
+import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.metrics.MetricsServer;
+import dev.osprey.core.model.Architecture;
+import dev.osprey.core.model.ModelManifest;
+import dev.osprey.core.topic.TopicAdmin;
+import dev.osprey.ingest.IngestOptions;
+import dev.osprey.ingest.IngestService;
+import dev.osprey.ingest.ProgressDisplay;
+import dev.osprey.trainer.publish.ModelPublisher;
+import dev.osprey.trainer.publish.SeedModel;
+import dev.osprey.trainer.train.TrainingSpec;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code osprey demo}: the whole pipeline in one JVM on real data — an embedded broker, a seed model
+ * trained if none is published, the classifier, and ingest of the test split — with a live status
+ * line and, with {@code --count}, one summary line at the end.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Runs everything in one JVM: a Kafka broker, a first model (trained if 'models' is empty), "
+                + "the classifier and ingest of the test split, with a live status line.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    MetricsOptions metricsOptions = new MetricsOptions(9400);
+
+    @Option(names = "--count", paramLabel = "N", defaultValue = "0",
+            description = "Stop after N predictions and print a summary; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
+    long count;
+
+    @Option(names = "--rate", paramLabel = "IMAGES/S", defaultValue = "0",
+            description = "Ingest rate; 0 = as fast as it goes (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--port", defaultValue = "0",
+            description = "Broker port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Broker data directory, kept afterwards (default: a temporary one, deleted at exit).")
+    Path dataDir;
+
+    @Option(names = "--arch", defaultValue = "mlp", description = "Seed model architecture (default: ${DEFAULT-VALUE}).")
+    String arch;
+
+    @Option(names = "--epochs", defaultValue = "3", description = "Seed model epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--feedback", paramLabel = "P", defaultValue = "0.1",
+            description = "Share of images also sent to 'feedback' with their true label (default: ${DEFAULT-VALUE}).")
+    double feedback;
+
+    @Option(names = "--linger", paramLabel = "SECONDS", defaultValue = "0",
+            description = "With --count, keep everything (and /metrics) running this long after the summary.")
+    long lingerSeconds;
+
+    @Option(names = "--status-interval", paramLabel = "MS", defaultValue = "1000",
+            description = "How often the status line is printed (default: ${DEFAULT-VALUE}).")
+    long statusIntervalMs;
+
+    @Override
+    public Integer call() throws Exception {
+        if (count < 0 || lingerSeconds < 0 || statusIntervalMs < 100) {
+            throw new IllegalArgumentException("--count and --linger must be >= 0, --status-interval >= 100 ms");
+        }
+        Path dataset = data.resolve(true);
+        Architecture architecture = Architecture.fromId(arch);
+        boolean temporary = dataDir == null;
+        Path brokerDir = temporary ? Files.createTempDirectory("osprey-demo-") : dataDir;
+        Shutdown shutdown = new Shutdown();
+        long started = System.nanoTime();
+        PrometheusMeterRegistry registry = MetricsOptions.newRegistry("demo");
+        try (EmbeddedBroker broker = EmbeddedBroker.start(brokerDir.resolve("kafka"), port)) {
+            KafkaSettings settings = KafkaSettings.of(broker.bootstrapServers(), "");
+            System.err.println("broker at " + broker.bootstrapServers() + " (data in " + brokerDir + ")");
+            TopicAdmin.ensureTopics(broker.bootstrapServers(), settings.topics());
+            ModelManifest seed = seedModel(settings, dataset, architecture);
+            System.err.println("serving " + seed.tag() + " (test accuracy "
+                    + String.format(Locale.ROOT, "%.4f", seed.metrics().getOrDefault("testAccuracy", 0.0)) + ")");
+            try (ClassifierApp classifier = new ClassifierApp(classifierConfig(settings, brokerDir), registry);
+                 PredictionWatcher watcher = new PredictionWatcher(settings)) {
+                Optional<MetricsServer> metrics = metricsOptions.start(registry,
+                        () -> classifier.running() && classifier.serving().isPresent());
+                try {
+                    classifier.start(Duration.ofMinutes(2));
+                    watcher.start();
+                    IngestService ingest = new IngestService(settings, ingestOptions(dataset), registry,
+                            ProgressDisplay.none());
+                    AtomicReference<Throwable> ingestFailure = new AtomicReference<>();
+                    CompletableFuture<Void> ingesting = CompletableFuture.runAsync(() -> {
+                        try {
+                            ingest.run();
+                        } catch (Exception e) {
+                            ingestFailure.set(e);
+                        }
+                    });
+                    runUntilDone(watcher, shutdown, ingestFailure, started);
+                    ingest.stop();
+                    ingesting.join();
+                    if (count > 0 && watcher.answered() >= count) {
+                        System.out.println(summary(watcher, started));
+                        lingerIfAsked(shutdown);
+                    }
+                } finally {
+                    metrics.ifPresent(MetricsServer::close);
+                }
+            }
+        } finally {
+            if (temporary) {
+                deleteRecursively(brokerDir);
+            }
+            shutdown.done();
+        }
+        return 0;
+    }
+
+    private ModelManifest seedModel(KafkaSettings settings, Path dataset, Architecture architecture)
+            throws IOException {
+        TrainingSpec spec = TrainingSpec.defaults(architecture).withEpochs(epochs)
+                .withModelName(SeedModel.defaultName(dataset));
+        try (ModelPublisher publisher = new ModelPublisher(settings, "osprey-demo-seed")) {
+            return SeedModel.ensure(publisher, dataset, spec, ConsoleTrainingListener.onStderr());
+        }
+    }
+
+    private ClassifierConfig classifierConfig(KafkaSettings settings, Path brokerDir) {
+        return ClassifierConfig.defaults(settings.bootstrapServers(), settings.topics())
+                .withStateDir(brokerDir.resolve("streams"));
+    }
+
+    private IngestOptions ingestOptions(Path dataset) {
+        return IngestOptions.builder(dataset.toString())
+                .count(count)
+                .loop(true)
+                .shuffle(true)
+                .seed(System.nanoTime())
+                .rate(rate)
+                .feedback(feedback, Duration.ZERO)
+                .idPrefix("demo-" + Long.toString(System.currentTimeMillis(), 36) + "-")
+                .build();
+    }
+
+    /** Prints the status line until the count is answered, ingest fails, or Ctrl-C. */
+    private void runUntilDone(PredictionWatcher watcher, Shutdown shutdown, AtomicReference<Throwable> ingestFailure,
+                              long started) throws InterruptedException {
+        boolean terminal = System.console() != null;
+        long lastCount = 0;
+        long lastTime = System.nanoTime();
+        while (!shutdown.awaitFor(Duration.ofMillis(statusIntervalMs))) {
+            if (ingestFailure.get() != null) {
+                throw new IllegalStateException("ingest failed: " + Errors.describe(ingestFailure.get()),
+                        ingestFailure.get());
+            }
+            long now = System.nanoTime();
+            long answered = watcher.answered();
+            double rate = (answered - lastCount) / ((now - lastTime) / 1e9);
+            lastCount = answered;
+            lastTime = now;
+            String line = String.format(Locale.ROOT,
+                    "%6.1f s  images %,d%s  %,.0f img/s  accuracy %.4f  model %s  latency %.0f ms  dead letters %d",
+                    (now - started) / 1e9, answered, count > 0 ? "/" + String.format(Locale.ROOT, "%,d", count) : "",
+                    rate, watcher.accuracy(), watcher.model(), watcher.meanLatencyMs(), watcher.deadLetters());
+            System.err.print(terminal ? "\r" + line + "   " : line + System.lineSeparator());
+            System.err.flush();
+            if (count > 0 && answered >= count) {
+                break;
+            }
+        }
+        if (terminal) {
+            System.err.println();
+        }
+    }
+
+    private String summary(PredictionWatcher watcher, long started) {
+        double seconds = (System.nanoTime() - started) / 1e9;
+        return String.format(Locale.ROOT, "images=%d accuracy=%.4f model=%s dead_letters=%d elapsed=%.1fs",
+                watcher.answered(), watcher.accuracy(), watcher.model(), watcher.deadLetters(), seconds);
+    }
+
+    private void lingerIfAsked(Shutdown shutdown) throws InterruptedException {
+        if (lingerSeconds > 0) {
+            System.err.println("lingering " + lingerSeconds + " s (metrics stay up); Ctrl-C ends it");
+            shutdown.awaitFor(Duration.ofSeconds(lingerSeconds));
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("could not delete " + dir + ": " + e.getMessage());
+        }
+    }
+}

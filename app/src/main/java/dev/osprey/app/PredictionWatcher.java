@@ -1,0 +1,110 @@
+package dev.osprey.app;
+
+import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.format.JsonSerde;
+import dev.osprey.core.format.Prediction;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads {@code predictions} and {@code images-dlq} as a user would (read_committed) and keeps
+ * running totals: answered images, accuracy against the {@code label} headers, the latest model.
+ */
+final class PredictionWatcher implements AutoCloseable {
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final String predictionsTopic;
+    private final Thread thread;
+    private final AtomicLong predictions = new AtomicLong();
+    private final AtomicLong labelled = new AtomicLong();
+    private final AtomicLong correct = new AtomicLong();
+    private final AtomicLong deadLetters = new AtomicLong();
+    private final AtomicLong latencySumMs = new AtomicLong();
+    private final AtomicReference<String> model = new AtomicReference<>("none");
+    private volatile boolean running = true;
+
+    PredictionWatcher(KafkaSettings settings) {
+        Properties p = settings.consumerProperties("osprey-watch-" + UUID.randomUUID());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        this.predictionsTopic = settings.topics().predictions();
+        this.consumer.subscribe(List.of(predictionsTopic, settings.topics().deadLetters()));
+        this.thread = new Thread(this::run, "osprey-prediction-watcher");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    private void run() {
+        JsonSerde<Prediction> serde = Prediction.serde();
+        try {
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (!r.topic().equals(predictionsTopic)) {
+                        deadLetters.incrementAndGet();
+                        continue;
+                    }
+                    Prediction p = serde.fromBytes(r.value());
+                    if (p.truth() != null) {
+                        labelled.incrementAndGet();
+                        if (p.correct()) {
+                            correct.incrementAndGet();
+                        }
+                    }
+                    latencySumMs.addAndGet(p.latencyMs());
+                    model.set(p.model() + ":v" + p.version());
+                    predictions.incrementAndGet();
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    long predictions() {
+        return predictions.get();
+    }
+
+    long answered() {
+        return predictions.get() + deadLetters.get();
+    }
+
+    long deadLetters() {
+        return deadLetters.get();
+    }
+
+    double accuracy() {
+        long n = labelled.get();
+        return n == 0 ? 0.0 : (double) correct.get() / n;
+    }
+
+    double meanLatencyMs() {
+        long n = predictions.get();
+        return n == 0 ? 0.0 : (double) latencySumMs.get() / n;
+    }
+
+    String model() {
+        return model.get();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        thread.join(Duration.ofSeconds(10).toMillis());
+    }
+}

@@ -1,0 +1,63 @@
+package dev.osprey.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command line as a user meets it: help everywhere, one line and exit 2 for a bad flag. */
+class OspreyCommandTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cl = OspreyCommand.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "broker", "train", "ingest", "classifier", "tail"})
+    void everySubcommandHasHelp(String sub) {
+        assertThat(run(sub, "--help")).isZero();
+        assertThat(out.toString()).contains("Usage: osprey " + sub);
+    }
+
+    @Test
+    void topLevelHelpListsTheSubcommands() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("demo", "broker", "train", "ingest", "classifier", "tail");
+    }
+
+    @Test
+    void unknownFlagIsOneLineAndExitTwo() {
+        assertThat(run("classifier", "--no-such-flag")).isEqualTo(2);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("--no-such-flag").contains("osprey classifier --help");
+    }
+
+    @Test
+    void badValueIsOneLineAndExitTwo() {
+        assertThat(run("classifier", "--max-batch", "many")).isEqualTo(2);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+    }
+
+    @Test
+    void invalidSettingIsAClearLineAndExitTwo() {
+        assertThat(run("classifier", "--bootstrap-servers", "no-port-here", "--metrics-port", "-1")).isEqualTo(2);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("host:port");
+    }
+
+    @Test
+    void trainWithNothingToDoSaysSo() {
+        assertThat(run("train", "--data", "/nonexistent")).isEqualTo(2);
+        assertThat(err.toString()).contains("--out").contains("--publish");
+    }
+}
