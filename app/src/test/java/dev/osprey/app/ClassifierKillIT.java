@@ -7,6 +7,7 @@ import dev.osprey.broker.EmbeddedBroker;
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.model.Architecture;
+import dev.osprey.core.testing.TestModels;
 import dev.osprey.core.topic.OspreyTopics;
 import dev.osprey.core.topic.TopicAdmin;
 import java.io.BufferedReader;
