@@ -23,7 +23,7 @@ dashboard="$root/deploy/grafana/dashboards/osprey.json"
 helper="$root/scripts/check-dashboard.py"
 count=4000
 rate=200
-timeout=420
+timeout=600
 prometheus_url=""
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -158,16 +158,19 @@ wait_for "$timeout" "ready demo on /readyz" curl -fsS "http://127.0.0.1:$metrics
 echo "demo ready after $(( $(date +%s) - start_ts )) s"
 
 # A demo of valid images has no dead letters: send what a careless producer would,
-# a record every 2 s for 30 s, so the dead-letter rates have samples to show.
+# one record every 2 s for 30 s, so the dead-letter rates have samples to show. Each
+# payload is a file: kcat sends a file as one message (stdin it splits at newlines).
 if command -v kcat >/dev/null 2>&1; then
   (
     for i in $(seq 1 15); do
+      bad="$work/bad-$i"
       case $(( i % 3 )) in
-        0) printf 'this is not an image %s' "$i" ;;
-        1) printf '\x89PNG\r\n\x1a\n truncated %s' "$i" ;;
-        2) head -c 100 /dev/urandom ;;
-      esac | timeout 20 kcat -P -b "127.0.0.1:$broker_port" -t images -k "check-dashboard-bad-$i" \
-        -H "source=check-dashboard" || echo "kcat failed for record $i"
+        0) printf 'this is not an image %s' "$i" >"$bad" ;;
+        1) printf '\x89PNG\r\n\x1a\n truncated %s' "$i" >"$bad" ;;
+        2) head -c 100 /dev/urandom >"$bad" ;;
+      esac
+      timeout 20 kcat -P -b "127.0.0.1:$broker_port" -t images -k "check-dashboard-bad-$i" \
+        -H "source=check-dashboard" "$bad" || echo "kcat failed for record $i"
       sleep 2
     done
   ) >"$work/feeder.log" 2>&1 &
