@@ -11,6 +11,7 @@ import dev.osprey.core.topic.TopicAdmin;
 import dev.osprey.ingest.IngestOptions;
 import dev.osprey.ingest.IngestService;
 import dev.osprey.ingest.ProgressDisplay;
+import dev.osprey.trainer.TrainerApp;
 import dev.osprey.trainer.publish.ModelPublisher;
 import dev.osprey.trainer.publish.SeedModel;
 import dev.osprey.trainer.train.TrainingSpec;
@@ -100,11 +101,15 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("serving " + seed.tag() + " (test accuracy "
                     + String.format(Locale.ROOT, "%.4f", seed.metrics().getOrDefault("testAccuracy", 0.0)) + ")");
             try (ClassifierApp classifier = new ClassifierApp(classifierConfig(settings, brokerDir), registry);
-                 PredictionWatcher watcher = new PredictionWatcher(settings)) {
+                 PredictionWatcher watcher = new PredictionWatcher(settings);
+                 // trainer: closed first (reverse order), before the classifier it feeds
+                 TrainerApp trainer = TrainerCommand.forDemo(settings, dataset, brokerDir.resolve("trainer"),
+                         registry)) {
                 Optional<MetricsServer> metrics = metricsOptions.start(registry,
                         () -> classifier.running() && classifier.serving().isPresent());
                 try {
                     classifier.start(Duration.ofMinutes(2));
+                    trainer.start(); // after the classifier: it retrains the model the classifier serves
                     watcher.start();
                     IngestService ingest = new IngestService(settings, ingestOptions(dataset), registry,
                             ProgressDisplay.none());

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             IngestCommand.class,
             ClassifierCommand.class,
+            TrainerCommand.class, RetrainCommand.class,
             TailCommand.class,
             CommandLine.HelpCommand.class
         })

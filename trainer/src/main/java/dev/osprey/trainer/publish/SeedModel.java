@@ -37,8 +37,25 @@ public final class SeedModel {
             LOG.info("model {} already published; not training a seed model", existing.get().manifest().tag());
             return existing.get().manifest();
         }
-        Dataset train = Datasets.load(data, Split.TRAIN);
-        Dataset test = Datasets.load(data, Split.TEST);
+        return train(publisher, Datasets.load(data, Split.TRAIN), Datasets.load(data, Split.TEST), spec, listener);
+    }
+
+    /**
+     * As {@link #ensure(ModelPublisher, Path, TrainingSpec, TrainingListener)}, for a caller that has
+     * the splits in memory already (the trainer service keeps them for its runs).
+     */
+    public static ModelManifest ensure(ModelPublisher publisher, Dataset train, Dataset test, TrainingSpec spec,
+                                       TrainingListener listener) {
+        Optional<ModelArtifact> existing = publisher.latest(spec.modelName());
+        if (existing.isPresent()) {
+            LOG.info("model {} already published; not training a seed model", existing.get().manifest().tag());
+            return existing.get().manifest();
+        }
+        return train(publisher, train, test, spec, listener);
+    }
+
+    private static ModelManifest train(ModelPublisher publisher, Dataset train, Dataset test, TrainingSpec spec,
+                                       TrainingListener listener) {
         LOG.info("no version of {} on the models topic: training a seed {} on {} ({} images)", spec.modelName(),
                 spec.architecture().id(), train.name(), train.size());
         TrainingResult result = new ModelTrainer().train(spec, train, test, listener);

@@ -1,0 +1,202 @@
+package dev.osprey.app;
+
+import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.metrics.MetricsServer;
+import dev.osprey.core.model.Architecture;
+import dev.osprey.core.model.ModelManifest;
+import dev.osprey.core.topic.TopicAdmin;
+import dev.osprey.trainer.TrainerApp;
+import dev.osprey.trainer.TrainerConfig;
+import dev.osprey.trainer.publish.ModelPublisher;
+import dev.osprey.trainer.publish.SeedModel;
+import dev.osprey.trainer.run.BaseData;
+import dev.osprey.trainer.run.GateSettings;
+import dev.osprey.trainer.run.RunSettings;
+import dev.osprey.trainer.train.TrainingSpec;
+import dev.osprey.trainer.trigger.HttpSettings;
+import dev.osprey.trainer.trigger.TriggerSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code osprey trainer}: the feedback-driven retraining service. */
+@Command(name = "trainer", mixinStandardHelpOptions = true,
+        description = "Learns from 'feedback', measures live accuracy, and retrains on a 'retrain' record, "
+                + "POST /retrain, 'osprey retrain', every N feedback examples or low live accuracy; publishes a "
+                + "candidate to 'models' only if it is no worse than the serving model. Publishes a seed v1 "
+                + "first when 'models' has none.")
+final class TrainerCommand implements Callable<Integer> {
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    MetricsOptions metricsOptions = new MetricsOptions(9403);
+
+    @Option(names = "--model", paramLabel = "NAME",
+            description = "Model to retrain and publish (default: the dataset directory's name).")
+    String model;
+
+    @Option(names = "--arch", defaultValue = "mlp",
+            description = "Architecture of the seed model and of fresh runs: mlp, cnn or cifar-cnn "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String arch;
+
+    @Option(names = "--retrain-every", paramLabel = "N", defaultValue = "" + TriggerSettings.DEFAULT_RETRAIN_EVERY,
+            description = "Retrain after N new feedback examples; 0 turns it off (default: ${DEFAULT-VALUE}).")
+    int retrainEvery;
+
+    @Option(names = "--min-live-accuracy", paramLabel = "X",
+            defaultValue = "" + TriggerSettings.DEFAULT_MIN_LIVE_ACCURACY,
+            description = "Retrain when the serving version's live accuracy falls below X; 0 turns it off "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double minLiveAccuracy;
+
+    @Option(names = "--accuracy-window", paramLabel = "N", defaultValue = "" + TriggerSettings.DEFAULT_ACCURACY_WINDOW,
+            description = "Live accuracy is over the last N predictions that got feedback (default: ${DEFAULT-VALUE}).")
+    int accuracyWindow;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "3",
+            description = "Epochs of a fine-tune (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--fresh-epochs", paramLabel = "N", defaultValue = "10",
+            description = "Epochs of a run from scratch, and of the seed model (default: ${DEFAULT-VALUE}).")
+    int freshEpochs;
+
+    @Option(names = "--max-run-time", paramLabel = "DURATION", defaultValue = "5m",
+            description = "Training time budget per run, e.g. 90s, 5m (default: ${DEFAULT-VALUE}).")
+    String maxRunTime;
+
+    @Option(names = "--base-images", paramLabel = "N", defaultValue = "10000",
+            description = "Train-split images mixed into each run with the feedback (default: ${DEFAULT-VALUE}).")
+    int baseImages;
+
+    @Option(names = "--tolerance", paramLabel = "X", defaultValue = "" + GateSettings.DEFAULT_TOLERANCE,
+            description = "Publish a candidate whose held-out accuracy is at least the serving model's minus X "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double tolerance;
+
+    @Option(names = "--join-window", paramLabel = "DURATION", defaultValue = "1h",
+            description = "How far apart in time a label-only correction and its image may be (default: "
+                    + "${DEFAULT-VALUE}).")
+    String joinWindow;
+
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + HttpSettings.DEFAULT_PORT,
+            description = "Port of POST /retrain and GET /status; 0 picks a free one, -1 turns it off; "
+                    + "env OSPREY_API_TOKEN sets a bearer token (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--http-host", paramLabel = "HOST", defaultValue = "0.0.0.0",
+            description = "Address the HTTP endpoint binds (default: ${DEFAULT-VALUE}).")
+    String httpHost;
+
+    @Option(names = "--application-id", defaultValue = TrainerConfig.DEFAULT_APPLICATION_ID,
+            description = "Kafka Streams application id (default: ${DEFAULT-VALUE}, after the topic prefix).")
+    String applicationId;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Kafka Streams state directory, a cache of the changelogs (default: a fresh temporary one).")
+    Path stateDir;
+
+    TrainerConfig config(KafkaSettings settings, String modelName) {
+        TrainerConfig c = new TrainerConfig(settings.bootstrapServers(), settings.topics(),
+                settings.topicPrefix() + applicationId, modelName, Architecture.fromId(arch),
+                new TriggerSettings(retrainEvery, minLiveAccuracy, accuracyWindow,
+                        TriggerSettings.DEFAULT_COALESCE_DELAY),
+                GateSettings.defaults().withTolerance(tolerance),
+                new RunSettings(epochs, freshEpochs, duration("--max-run-time", maxRunTime), baseImages,
+                        RunSettings.defaults().feedbackShare()),
+                duration("--join-window", joinWindow),
+                new HttpSettings(httpHost, httpPort,
+                        Optional.ofNullable(System.getenv(HttpSettings.ENV_TOKEN)).filter(t -> !t.isEmpty())),
+                Optional.empty());
+        return stateDir == null ? c : c.withStateDir(stateDir);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        KafkaSettings settings = kafka.settings();
+        Path dataPath = data.resolve(false);
+        String modelName = model != null ? model : SeedModel.defaultName(dataPath);
+        TrainerConfig config = config(settings, modelName);
+        BaseData base = BaseData.load(dataPath);
+        TopicAdmin.ensureTopics(settings.bootstrapServers(), settings.topics());
+        ModelManifest serving = seed(settings, config, base);
+        System.err.println("serving " + serving.tag());
+        PrometheusMeterRegistry registry = MetricsOptions.newRegistry("trainer");
+        Shutdown shutdown = new Shutdown();
+        try (TrainerApp app = new TrainerApp(config, base, registry)) {
+            Optional<MetricsServer> metrics = metricsOptions.start(registry, app::running);
+            try {
+                app.start();
+                System.out.println("trainer running for " + modelName + app.httpPort()
+                        .map(p -> "; POST http://" + httpHost + ":" + p + "/retrain").orElse("")
+                        + "; Ctrl-C stops it");
+                shutdown.await();
+            } finally {
+                metrics.ifPresent(MetricsServer::close);
+            }
+        } finally {
+            shutdown.done();
+        }
+        return 0;
+    }
+
+    /** Trains and publishes v1 when {@code models} has no version of the model yet. */
+    private ModelManifest seed(KafkaSettings settings, TrainerConfig config, BaseData base) {
+        TrainingSpec spec = TrainingSpec.defaults(config.architecture()).withEpochs(freshEpochs)
+                .withModelName(config.modelName());
+        try (ModelPublisher publisher = new ModelPublisher(settings, "osprey-trainer-seed-"
+                + settings.topicPrefix() + config.modelName())) {
+            return SeedModel.ensure(publisher, base.train(), base.test(), spec, ConsoleTrainingListener.onStderr());
+        }
+    }
+
+    /**
+     * The trainer {@code osprey demo} runs beside its classifier: unstarted, on the demo's registry,
+     * retraining every 500 feedback examples with short runs, so the demo's 10% feedback makes a run
+     * within its first few thousand images.
+     */
+    static TrainerApp forDemo(KafkaSettings settings, Path dataset, Path stateDir, MeterRegistry registry)
+            throws Exception {
+        TrainerConfig config = TrainerConfig.defaults(settings.bootstrapServers(), settings.topics(),
+                        SeedModel.defaultName(dataset))
+                .withTriggers(TriggerSettings.defaults().withRetrainEvery(500))
+                .withRun(RunSettings.defaults().withEpochs(2).withBaseImages(5000)
+                        .withMaxWallTime(Duration.ofSeconds(60)))
+                .withStateDir(stateDir);
+        return new TrainerApp(config, BaseData.load(dataset), registry);
+    }
+
+    /** Parses {@code 500ms}, {@code 90s}, {@code 5m}, {@code 1h}, {@code 2d}. */
+    static Duration duration(String flag, String text) {
+        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException(flag + " must be a number with a unit (ms, s, m, h, d), e.g. 90s, "
+                    + "not '" + text + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+}

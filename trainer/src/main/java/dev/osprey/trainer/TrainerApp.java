@@ -1,0 +1,337 @@
+package dev.osprey.trainer;
+
+import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.format.RetrainRequest;
+import dev.osprey.core.topic.OspreyTopics;
+import dev.osprey.trainer.feedback.ExampleRecorder;
+import dev.osprey.trainer.feedback.FeedbackKind;
+import dev.osprey.trainer.feedback.FeedbackListener;
+import dev.osprey.trainer.feedback.LabelledExample;
+import dev.osprey.trainer.feedback.StoredExample;
+import dev.osprey.trainer.live.LiveAccuracy;
+import dev.osprey.trainer.publish.ModelPublisher;
+import dev.osprey.trainer.run.BaseData;
+import dev.osprey.trainer.run.RetrainRun;
+import dev.osprey.trainer.run.RunReport;
+import dev.osprey.trainer.run.TrainingEvents;
+import dev.osprey.trainer.trigger.FeedbackCounter;
+import dev.osprey.trainer.trigger.LiveAccuracyTrigger;
+import dev.osprey.trainer.trigger.RetrainHttpServer;
+import dev.osprey.trainer.trigger.RetrainScheduler;
+import dev.osprey.trainer.trigger.TriggerRequest;
+import dev.osprey.trainer.trigger.TriggerSink;
+import dev.osprey.trainer.trigger.TriggerSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The trainer service: learns from {@code feedback}, measures live accuracy, and retrains on any of
+ * five triggers (a {@code retrain} record, {@code osprey retrain}, {@code POST /retrain}, every N new
+ * feedback examples, live accuracy below a threshold), publishing a candidate only if it passes the
+ * gate.
+ *
+ * <p>Owns every resource it opens. They are created in the order events producer, model publisher,
+ * run scheduler, Kafka Streams, HTTP server, and closed in reverse, except that the scheduler stops
+ * (interrupting a run, which then publishes nothing) before Kafka Streams closes, so a run in flight
+ * never reads a closing store.
+ */
+public final class TrainerApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainerApp.class);
+    private static final Duration STORE_WAIT = Duration.ofSeconds(60);
+
+    private final TrainerConfig config;
+    private final TrainerMetrics metrics;
+    private final TrainingEvents events;
+    private final ModelPublisher publisher;
+    private final LiveAccuracy live;
+    private final RetrainRun runner;
+    private final RetrainScheduler scheduler;
+    private final FeedbackCounter counter;
+    private final AtomicLong stored = new AtomicLong();
+    private final Path stateDir;
+    private final boolean ownsStateDir;
+    private KafkaStreams streams;
+    private KafkaStreamsMetrics streamsMetrics;
+    private RetrainHttpServer http;
+
+    /**
+     * @param base     the dataset runs mix with feedback and gate on
+     * @param registry where the meters go
+     */
+    public TrainerApp(TrainerConfig config, BaseData base, MeterRegistry registry) {
+        this.config = config;
+        this.metrics = new TrainerMetrics(registry);
+        this.stateDir = config.stateDir().orElseGet(TrainerApp::temporaryStateDir);
+        this.ownsStateDir = config.stateDir().isEmpty();
+        KafkaSettings settings = new KafkaSettings(config.bootstrapServers(), config.topics());
+        this.events = new TrainingEvents(settings.producerProperties(), config.topics().trainingEvents());
+        this.publisher = new ModelPublisher(settings, "osprey-trainer-" + config.topics().prefix()
+                + config.modelName());
+        LiveAccuracyTrigger liveTrigger = new LiveAccuracyTrigger(config.modelName(),
+                config.triggers().minLiveAccuracy(), this::retrain);
+        this.live = new LiveAccuracy(config.triggers().accuracyWindow(), new LiveAccuracy.Listener() {
+            @Override
+            public void firstOutcome(LiveAccuracy source, String model, int version) {
+                metrics.liveAccuracy(source, model, version);
+            }
+
+            @Override
+            public void windowFilled(LiveAccuracy source, String model, int version, double accuracy) {
+                liveTrigger.windowFilled(source, model, version, accuracy);
+            }
+        });
+        this.runner = new RetrainRun(config, base, this::storedExamples, publisher, events, metrics,
+                this::liveSummary);
+        this.scheduler = new RetrainScheduler(runner, config.triggers().coalesceDelay());
+        this.counter = new FeedbackCounter(config.triggers().retrainEvery(), scheduler);
+    }
+
+    /**
+     * Starts Kafka Streams and the HTTP endpoint.
+     *
+     * @throws UncheckedIOException when the HTTP port cannot be bound
+     */
+    public void start() {
+        streams = new KafkaStreams(TrainerTopology.build(config.topics(), config.joinWindow(), feedbackListener(),
+                live::record, this::retrainRequested), streamsConfig(config, stateDir));
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("trainer stream thread failed; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(metrics.registry());
+        streams.start();
+        if (config.http().enabled()) {
+            try {
+                http = RetrainHttpServer.start(config.http(), config.modelName(), scheduler, this::status);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot serve the trainer's HTTP endpoint on "
+                        + config.http().host() + ":" + config.http().port() + ": " + e.getMessage(), e);
+            }
+        }
+        LOG.info("trainer {} started for model {}: retrain every {} feedback examples, below live accuracy {} "
+                        + "over {} outcomes; join window {}", config.applicationId(), config.modelName(),
+                config.triggers().retrainEvery(), config.triggers().minLiveAccuracy(),
+                config.triggers().accuracyWindow(), config.joinWindow());
+    }
+
+    /** The Kafka Streams properties: a static method so tests can inspect them. */
+    public static Properties streamsConfig(TrainerConfig config, Path stateDir) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        // The trainer writes only to its own stores: re-processing a record after a crash puts the same
+        // example again under the same id, so at-least-once loses nothing and costs no transactions.
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                LogAndContinueProcessingExceptionHandler.class);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // The join stores and their changelogs hold whole images.
+        int recordBytes = OspreyTopics.IMAGE_MAX_BYTES + 64 * 1024;
+        p.put(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), recordBytes);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), OspreyTopics.IMAGE_MAX_BYTES * 2);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
+                OspreyTopics.IMAGE_MAX_BYTES + 1024 * 1024);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 64 * 1024 * 1024);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        return p;
+    }
+
+    /** Asks for a run directly, as an embedding program (or a test) would. */
+    public TriggerSink.Submission retrain(TriggerRequest request) {
+        return scheduler.submit(request);
+    }
+
+    /** Whether the stream is running (for readiness). */
+    public boolean running() {
+        return streams != null && streams.state().isRunningOrRebalancing();
+    }
+
+    /** The HTTP port, when the endpoint is on. */
+    public Optional<Integer> httpPort() {
+        return Optional.ofNullable(http).map(RetrainHttpServer::port);
+    }
+
+    public LiveAccuracy liveAccuracy() {
+        return live;
+    }
+
+    /** How the last run ended, if one did. */
+    public Optional<RunReport> lastRun() {
+        return runner.last();
+    }
+
+    /** Examples stored since start (restored ones not counted). */
+    public long examplesStored() {
+        return stored.get();
+    }
+
+    /** What {@code GET /status} shows. */
+    public Map<String, Object> status() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("model", config.modelName());
+        RetrainScheduler.State state = scheduler.state();
+        s.put("state", state.running() ? "running" : state.scheduled() ? "scheduled" : "idle");
+        s.put("pending", state.pending());
+        s.put("runsFinished", state.runsFinished());
+        s.put("examplesStoredSinceStart", stored.get());
+        s.put("feedbackSinceLastTrigger", counter.sinceLast());
+        s.put("retrainEvery", config.triggers().retrainEvery());
+        s.put("live", liveSummary());
+        runner.last().ifPresent(r -> s.put("lastRun", r));
+        return s;
+    }
+
+    private Map<String, Object> liveSummary() {
+        return live.newest(config.modelName()).<Map<String, Object>>map(snap -> Map.of(
+                "version", snap.version(),
+                "accuracy", Double.isNaN(snap.accuracy()) ? 0.0 : snap.accuracy(),
+                "outcomes", snap.outcomes(),
+                "window", live.window())).orElse(Map.of());
+    }
+
+    private FeedbackListener feedbackListener() {
+        return new FeedbackListener() {
+            @Override
+            public void received(FeedbackKind kind) {
+                metrics.feedbackReceived(kind);
+            }
+
+            @Override
+            public void stored(String id, LabelledExample example) {
+                stored.incrementAndGet();
+                counter.stored();
+            }
+        };
+    }
+
+    private void retrainRequested(String model, RetrainRequest request) {
+        // A key-less request is for whichever trainer reads it.
+        if (model != null && !model.equals(config.modelName())) {
+            LOG.debug("ignoring a retrain request for model {}: this trainer retrains {}", model,
+                    config.modelName());
+            return;
+        }
+        TriggerSource source = "cli".equals(request.who()) ? TriggerSource.CLI : TriggerSource.RETRAIN_TOPIC;
+        try {
+            scheduler.submit(TriggerRequest.of(source, request));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("ignoring a retrain request for {}: {}", config.modelName(), e.getMessage());
+        }
+    }
+
+    /** Every example in the store, once the store can be read (it cannot while restoring or rebalancing). */
+    private List<StoredExample> storedExamples() {
+        long deadline = System.nanoTime() + STORE_WAIT.toNanos();
+        while (true) {
+            KafkaStreams s = streams;
+            if (s == null) {
+                throw new IllegalStateException("the trainer's stream is not started");
+            }
+            try {
+                ReadOnlyKeyValueStore<String, LabelledExample> store = s.store(StoreQueryParameters.fromNameAndType(
+                        ExampleRecorder.STORE, QueryableStoreTypes.keyValueStore()));
+                List<StoredExample> out = new ArrayList<>();
+                try (KeyValueIterator<String, LabelledExample> it = store.all()) {
+                    while (it.hasNext()) {
+                        KeyValue<String, LabelledExample> kv = it.next();
+                        out.add(new StoredExample(kv.key, kv.value));
+                    }
+                }
+                return out;
+            } catch (InvalidStateStoreException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the feedback store is not readable after "
+                            + STORE_WAIT.toSeconds() + " s (stream state " + s.state() + "): " + e.getMessage(), e);
+                }
+                pause();
+            }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
+        }
+    }
+
+    private static Path temporaryStateDir() {
+        try {
+            return Files.createTempDirectory("osprey-trainer-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a Kafka Streams state directory", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (http != null) {
+            http.close();
+        }
+        scheduler.close();
+        if (streams != null) {
+            streams.close(Duration.ofSeconds(30));
+            streamsMetrics.close();
+        }
+        publisher.close();
+        events.close();
+        if (ownsStateDir) {
+            deleteQuietly(stateDir);
+        }
+        LOG.info("trainer {} closed", config.applicationId());
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            LOG.debug("could not delete {}", dir, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "TrainerApp[%s, model %s]", config.applicationId(), config.modelName());
+    }
+}

@@ -1,0 +1,101 @@
+package dev.osprey.trainer;
+
+import dev.osprey.core.model.Architecture;
+import dev.osprey.core.topic.OspreyTopics;
+import dev.osprey.trainer.run.GateSettings;
+import dev.osprey.trainer.run.RunSettings;
+import dev.osprey.trainer.trigger.HttpSettings;
+import dev.osprey.trainer.trigger.TriggerSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything the trainer service is told at start, validated once.
+ *
+ * @param bootstrapServers Kafka bootstrap servers
+ * @param topics           topic names
+ * @param applicationId    Kafka Streams application id; run one trainer per model name
+ * @param modelName        the model this trainer retrains and publishes (the key on {@code models})
+ * @param architecture     what a run trains from scratch (no model yet, or {@code fresh=true});
+ *                         a fine-tune keeps the serving model's architecture
+ * @param triggers         automatic triggers and coalescing
+ * @param gate             held-out data and tolerance
+ * @param run              epochs, time budget and training mix of a run
+ * @param joinWindow       how far apart in time a label-only correction and its image on
+ *                         {@code images} (and a prediction and its feedback) may be and still join
+ * @param http             the {@code POST /retrain} endpoint
+ * @param stateDir         Kafka Streams state directory (a cache: Kafka holds the data); empty uses
+ *                         a fresh temporary one, restored from the changelogs at start
+ */
+public record TrainerConfig(String bootstrapServers, OspreyTopics topics, String applicationId, String modelName,
+                            Architecture architecture, TriggerSettings triggers, GateSettings gate, RunSettings run,
+                            Duration joinWindow, HttpSettings http, Optional<Path> stateDir) {
+
+    public static final String DEFAULT_APPLICATION_ID = "osprey-trainer";
+    public static final Duration DEFAULT_JOIN_WINDOW = Duration.ofHours(1);
+
+    public TrainerConfig {
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(architecture, "architecture");
+        Objects.requireNonNull(triggers, "triggers");
+        Objects.requireNonNull(gate, "gate");
+        Objects.requireNonNull(run, "run");
+        Objects.requireNonNull(joinWindow, "joinWindow");
+        Objects.requireNonNull(http, "http");
+        Objects.requireNonNull(stateDir, "stateDir");
+        if (applicationId == null || applicationId.isBlank()) {
+            throw new IllegalArgumentException("application id must not be blank");
+        }
+        if (modelName == null || modelName.isBlank()) {
+            throw new IllegalArgumentException("model name must not be blank");
+        }
+        if (joinWindow.compareTo(Duration.ofSeconds(1)) < 0 || joinWindow.compareTo(Duration.ofDays(30)) > 0) {
+            throw new IllegalArgumentException("--join-window must be between 1 s and 30 days: " + joinWindow);
+        }
+    }
+
+    /** Defaults for model {@code modelName} on a cluster at {@code bootstrapServers}. */
+    public static TrainerConfig defaults(String bootstrapServers, OspreyTopics topics, String modelName) {
+        return new TrainerConfig(bootstrapServers, topics, topics.prefix() + DEFAULT_APPLICATION_ID, modelName,
+                Architecture.MLP, TriggerSettings.defaults(), GateSettings.defaults(), RunSettings.defaults(),
+                DEFAULT_JOIN_WINDOW, HttpSettings.defaults(), Optional.empty());
+    }
+
+    public TrainerConfig withArchitecture(Architecture a) {
+        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, a, triggers, gate, run,
+                joinWindow, http, stateDir);
+    }
+
+    public TrainerConfig withTriggers(TriggerSettings t) {
+        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, architecture, t, gate, run,
+                joinWindow, http, stateDir);
+    }
+
+    public TrainerConfig withGate(GateSettings g) {
+        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, architecture, triggers, g, run,
+                joinWindow, http, stateDir);
+    }
+
+    public TrainerConfig withRun(RunSettings r) {
+        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, architecture, triggers, gate, r,
+                joinWindow, http, stateDir);
+    }
+
+    public TrainerConfig withJoinWindow(Duration w) {
+        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, architecture, triggers, gate,
+                run, w, http, stateDir);
+    }
+
+    public TrainerConfig withHttp(HttpSettings h) {
+        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, architecture, triggers, gate,
+                run, joinWindow, h, stateDir);
+    }
+
+    public TrainerConfig withStateDir(Path dir) {
+        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, architecture, triggers, gate,
+                run, joinWindow, http, Optional.of(dir));
+    }
+}
