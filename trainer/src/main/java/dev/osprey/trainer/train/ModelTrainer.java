@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The recipe: per-channel normalisation measured on the training set (or the parent's, for a
  * fine-tune); minibatches shuffled with the spec's seed each epoch; softmax cross-entropy; Adam (or
- * SGD with momentum) with a cosine-decaying learning rate; an evaluation on the test set after every
+ * SGD with momentum) with a learning rate that decays along a cosine over the planned epochs (fewer,
+ * if the pace so far shows they will not fit in the time budget); an evaluation on the test set after every
  * epoch. The weights of the epoch with the best test accuracy are kept in memory and returned, so a
  * late epoch that overfits or diverges never becomes the result. A non-finite loss rolls the weights
  * back to that checkpoint and continues with a learning rate ten times smaller, at most
@@ -127,24 +128,39 @@ public final class ModelTrainer {
         });
     }
 
-    /** The learning rate the optimiser reads at each update; the training loop sets it per step. */
+    /**
+     * The learning rate the optimiser reads at each update: a cosine from the peak down to
+     * {@value #FINAL_LR_FRACTION} of it over the planned epochs. The training loop sets it per step
+     * from the step count alone, so a run is reproducible; only when the time budget forces fewer
+     * epochs does the plan (and so the curve) change.
+     */
     private static final class Schedule implements Tracker {
 
         private final float peak;
-        private final long totalSteps;
+        private final long stepsPerEpoch;
+        private int plannedEpochs;
         private float scale = 1f;
         private float value;
 
-        Schedule(float peak, long totalSteps) {
+        Schedule(float peak, long stepsPerEpoch, int epochs) {
             this.peak = peak;
-            this.totalSteps = Math.max(1, totalSteps);
+            this.stepsPerEpoch = Math.max(1, stepsPerEpoch);
+            this.plannedEpochs = epochs;
             this.value = peak;
         }
 
         void step(long step) {
-            double progress = Math.min(1.0, (double) step / totalSteps);
+            double progress = Math.min(1.0, (double) step / (stepsPerEpoch * plannedEpochs));
             double cosine = 0.5 * (1 + Math.cos(Math.PI * progress));
             value = (float) (peak * scale * (FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * cosine));
+        }
+
+        int plannedEpochs() {
+            return plannedEpochs;
+        }
+
+        void plan(int epochs) {
+            plannedEpochs = epochs;
         }
 
         void shrink(float factor) {
@@ -205,7 +221,7 @@ public final class ModelTrainer {
             this.trainBatches = new Batches(train, norm);
             this.random = new Random(spec.seed());
             this.batchesPerEpoch = batchCount(trainIndices.length, spec.batchSize());
-            this.schedule = new Schedule(spec.learningRate(), (long) batchesPerEpoch * spec.epochs());
+            this.schedule = new Schedule(spec.learningRate(), batchesPerEpoch, spec.epochs());
         }
 
         TrainingResult execute() {
@@ -216,7 +232,7 @@ public final class ModelTrainer {
                 model.setBlock(block);
                 spec.parent().ifPresent(p -> load(block, model.getNDManager(), p.weights()));
                 int epoch = 1;
-                while (epoch <= spec.epochs()) {
+                while (epoch <= schedule.plannedEpochs()) {
                     PassEnd end;
                     // A fresh trainer per attempt: after a rollback the optimiser's state (Adam's
                     // moments) may hold NaN and must start over with the restored weights.
@@ -227,8 +243,11 @@ public final class ModelTrainer {
                             startingPoint(model, block);
                         }
                         end = PassEnd.DONE;
-                        while (epoch <= spec.epochs() && end == PassEnd.DONE) {
+                        while (epoch <= schedule.plannedEpochs() && end == PassEnd.DONE) {
                             end = epoch(trainer, model, block, epoch);
+                            if (end == PassEnd.DONE) {
+                                replan(epoch);
+                            }
                             if (end != PassEnd.NON_FINITE) {
                                 epoch++;
                             }
@@ -259,6 +278,9 @@ public final class ModelTrainer {
                                 schedule.current());
                     }
                 }
+                if (stop == TrainingResult.StopReason.COMPLETED && schedule.plannedEpochs() < spec.epochs()) {
+                    stop = TrainingResult.StopReason.TIME_LIMIT;
+                }
                 if (bestAccuracy == Double.NEGATIVE_INFINITY) {
                     // Nothing was evaluated (interrupted or diverged in the first epoch): measure what we return.
                     load(block, model.getNDManager(), bestWeights);
@@ -268,6 +290,23 @@ public final class ModelTrainer {
                 }
             }
             return result(stop);
+        }
+
+        /**
+         * After epoch {@code done}: if the epochs left will not fit in the time budget at the pace so
+         * far (evaluations included), plans fewer, so the learning rate still anneals before the end.
+         */
+        private void replan(int done) {
+            long elapsed = System.nanoTime() - startNanos;
+            double perEpoch = (double) elapsed / done;
+            long left = spec.maxWallTime().toNanos() - elapsed;
+            int fit = (int) Math.max(0, Math.floor(left / perEpoch));
+            int planned = Math.min(schedule.plannedEpochs(), done + fit);
+            if (planned < schedule.plannedEpochs()) {
+                LOG.info("{}: {} epochs of {} fit in the time budget of {}; annealing over {}", spec.modelName(),
+                        planned, spec.epochs(), spec.maxWallTime(), planned);
+                schedule.plan(planned);
+            }
         }
 
         /** Records the weights training starts from; a fine-tune's parent is measured first. */
@@ -298,7 +337,7 @@ public final class ModelTrainer {
 
         /** One epoch: a training pass, then (unless it diverged or was interrupted) an evaluation. */
         private PassEnd epoch(Trainer trainer, Model model, Block block, int epoch) {
-            listener.onEpochStart(epoch, spec.epochs());
+            listener.onEpochStart(epoch, schedule.plannedEpochs());
             int[] order = shuffled();
             long passStart = System.nanoTime();
             double lossSum = 0;
@@ -317,7 +356,11 @@ public final class ModelTrainer {
                 }
                 int from = b * spec.batchSize();
                 int n = Math.min(spec.batchSize(), order.length - from);
-                trainBatches.fill(order, from, n, pixels, labels);
+                if (spec.maxShift() > 0) {
+                    trainBatches.fillShifted(order, from, n, pixels, labels, random, spec.maxShift());
+                } else {
+                    trainBatches.fill(order, from, n, pixels, labels);
+                }
                 schedule.step(step);
                 float loss = step(trainer, pixels, labels, n, size);
                 if (!Float.isFinite(loss)) {
@@ -415,6 +458,7 @@ public final class ModelTrainer {
             training.put("batchSize", spec.batchSize());
             training.put("optimizer", spec.optimizer().name().toLowerCase(java.util.Locale.ROOT));
             training.put("learningRate", Double.parseDouble(Float.toString(spec.learningRate())));
+            training.put("maxShift", spec.maxShift());
             training.put("seed", spec.seed());
             training.put("fineTune", spec.isFineTune());
             training.put("stopReason", stop.name().toLowerCase(java.util.Locale.ROOT));

@@ -16,15 +16,18 @@ import java.util.Optional;
  * @param learningRate the peak learning rate; it decays along a cosine to 5% of it by the last epoch
  * @param optimizer    the update rule
  * @param weightDecay  L2 penalty added by the optimiser, 0 for none
+ * @param maxShift     augmentation: each training image is moved by up to this many pixels along
+ *                     each axis (a fresh random offset per image and epoch), 0 for none
  * @param seed         seeds the weight initialisation, the shuffles and dropout: same seed, same
  *                     data, same thread count, same weights
  * @param modelName    the name the artifact gets (the key on the {@code models} topic)
  * @param parent       the model to fine-tune from, or empty to train from scratch
- * @param maxWallTime  training stops after the batch that crosses this, evaluates and keeps
- *                     the best so far
+ * @param maxWallTime  the time budget: after each epoch, if the rest will not fit at the pace so far,
+ *                     fewer epochs are planned (the learning rate still anneals); a batch that crosses
+ *                     it ends training there, evaluated, keeping the best so far
  */
 public record TrainingSpec(Architecture architecture, int epochs, int batchSize, float learningRate,
-                           OptimizerKind optimizer, float weightDecay, int seed, String modelName,
+                           OptimizerKind optimizer, float weightDecay, int maxShift, int seed, String modelName,
                            Optional<ModelArtifact> parent, Duration maxWallTime) {
 
     /** The update rules the trainer offers. */
@@ -53,6 +56,9 @@ public record TrainingSpec(Architecture architecture, int epochs, int batchSize,
         if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("weight decay must be >= 0 and finite: " + weightDecay);
         }
+        if (maxShift < 0) {
+            throw new IllegalArgumentException("max shift must be >= 0: " + maxShift);
+        }
         if (modelName.isBlank()) {
             throw new IllegalArgumentException("model name must not be blank");
         }
@@ -73,11 +79,11 @@ public record TrainingSpec(Architecture architecture, int epochs, int batchSize,
      */
     public static TrainingSpec defaults(Architecture architecture) {
         return switch (architecture) {
-            case MLP -> new TrainingSpec(architecture, 10, 128, 1e-3f, OptimizerKind.ADAM, 0f, 42, "mlp",
+            case MLP -> new TrainingSpec(architecture, 30, 128, 1e-3f, OptimizerKind.ADAM, 0f, 1, 42, "mlp",
                     Optional.empty(), Duration.ofMinutes(10));
-            case CNN -> new TrainingSpec(architecture, 4, 128, 2e-3f, OptimizerKind.ADAM, 0f, 42, "cnn",
+            case CNN -> new TrainingSpec(architecture, 4, 64, 2e-3f, OptimizerKind.ADAM, 0f, 0, 42, "cnn",
                     Optional.empty(), Duration.ofMinutes(5));
-            case CIFAR_CNN -> new TrainingSpec(architecture, 10, 128, 1e-3f, OptimizerKind.ADAM, 0f, 42,
+            case CIFAR_CNN -> new TrainingSpec(architecture, 15, 64, 1e-3f, OptimizerKind.ADAM, 0f, 2, 42,
                     "cifar-cnn", Optional.empty(), Duration.ofMinutes(30));
         };
     }
@@ -88,54 +94,59 @@ public record TrainingSpec(Architecture architecture, int epochs, int batchSize,
     }
 
     public TrainingSpec withEpochs(int n) {
-        return new TrainingSpec(architecture, n, batchSize, learningRate, optimizer, weightDecay, seed, modelName,
-                parent, maxWallTime);
+        return new TrainingSpec(architecture, n, batchSize, learningRate, optimizer, weightDecay,
+                maxShift, seed, modelName, parent, maxWallTime);
     }
 
     public TrainingSpec withBatchSize(int n) {
-        return new TrainingSpec(architecture, epochs, n, learningRate, optimizer, weightDecay, seed, modelName,
-                parent, maxWallTime);
+        return new TrainingSpec(architecture, epochs, n, learningRate, optimizer, weightDecay,
+                maxShift, seed, modelName, parent, maxWallTime);
     }
 
     public TrainingSpec withLearningRate(float lr) {
-        return new TrainingSpec(architecture, epochs, batchSize, lr, optimizer, weightDecay, seed, modelName,
-                parent, maxWallTime);
+        return new TrainingSpec(architecture, epochs, batchSize, lr, optimizer, weightDecay,
+                maxShift, seed, modelName, parent, maxWallTime);
     }
 
     public TrainingSpec withOptimizer(OptimizerKind kind) {
-        return new TrainingSpec(architecture, epochs, batchSize, learningRate, kind, weightDecay, seed, modelName,
-                parent, maxWallTime);
+        return new TrainingSpec(architecture, epochs, batchSize, learningRate, kind, weightDecay,
+                maxShift, seed, modelName, parent, maxWallTime);
     }
 
     public TrainingSpec withWeightDecay(float decay) {
-        return new TrainingSpec(architecture, epochs, batchSize, learningRate, optimizer, decay, seed, modelName,
-                parent, maxWallTime);
+        return new TrainingSpec(architecture, epochs, batchSize, learningRate, optimizer, decay,
+                maxShift, seed, modelName, parent, maxWallTime);
+    }
+
+    public TrainingSpec withMaxShift(int pixels) {
+        return new TrainingSpec(architecture, epochs, batchSize, learningRate, optimizer, weightDecay,
+                pixels, seed, modelName, parent, maxWallTime);
     }
 
     public TrainingSpec withSeed(int s) {
-        return new TrainingSpec(architecture, epochs, batchSize, learningRate, optimizer, weightDecay, s, modelName,
-                parent, maxWallTime);
+        return new TrainingSpec(architecture, epochs, batchSize, learningRate, optimizer, weightDecay,
+                maxShift, s, modelName, parent, maxWallTime);
     }
 
     public TrainingSpec withModelName(String name) {
-        return new TrainingSpec(architecture, epochs, batchSize, learningRate, optimizer, weightDecay, seed, name,
-                parent, maxWallTime);
+        return new TrainingSpec(architecture, epochs, batchSize, learningRate, optimizer, weightDecay,
+                maxShift, seed, name, parent, maxWallTime);
     }
 
     public TrainingSpec withMaxWallTime(Duration limit) {
-        return new TrainingSpec(architecture, epochs, batchSize, learningRate, optimizer, weightDecay, seed, modelName,
-                parent, limit);
+        return new TrainingSpec(architecture, epochs, batchSize, learningRate, optimizer, weightDecay,
+                maxShift, seed, modelName, parent, limit);
     }
 
     /** Fine-tune from {@code model}: same architecture, its normalisation and classes are kept. */
     public TrainingSpec withParent(ModelArtifact model) {
-        return new TrainingSpec(architecture, epochs, batchSize, learningRate, optimizer, weightDecay, seed, modelName,
-                Optional.of(model), maxWallTime);
+        return new TrainingSpec(architecture, epochs, batchSize, learningRate, optimizer, weightDecay,
+                maxShift, seed, modelName, Optional.of(model), maxWallTime);
     }
 
     /** Train from scratch. */
     public TrainingSpec fresh() {
-        return new TrainingSpec(architecture, epochs, batchSize, learningRate, optimizer, weightDecay, seed, modelName,
-                Optional.empty(), maxWallTime);
+        return new TrainingSpec(architecture, epochs, batchSize, learningRate, optimizer, weightDecay,
+                maxShift, seed, modelName, Optional.empty(), maxWallTime);
     }
 }

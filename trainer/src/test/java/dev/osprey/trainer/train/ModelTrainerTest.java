@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.osprey.core.dataset.Dataset;
 import dev.osprey.core.dataset.Split;
 import dev.osprey.core.model.Architecture;
@@ -16,6 +18,7 @@ import dev.osprey.trainer.train.TrainingSpec.OptimizerKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -26,13 +29,27 @@ class ModelTrainerTest {
 
     private static Dataset train;
     private static Dataset test;
+    private static int engineThreads;
 
     @BeforeAll
-    static void loadData() {
+    static void loadDataAndUseOneThread() {
+        // On a busy two-core machine two OpenMP threads that spin-wait train ~20x slower than one
+        // (measured: 460 vs 8600 images/s for the MLP; see docs/TRAINING-NOTES.md). One thread also
+        // makes the CNN bit-reproducible: multi-threaded convolution gradients differ in the last bits.
+        Engine.getEngine(ModelArtifact.ENGINE);
+        engineThreads = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(1);
         assumeTrue(FashionMnist.present(), "Fashion-MNIST not found in " + FashionMnist.DIR
                 + " (Debian package dataset-fashion-mnist)");
         train = FashionMnist.load(Split.TRAIN);
         test = FashionMnist.load(Split.TEST);
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        if (engineThreads > 0) {
+            JniUtils.setNumThreads(engineThreads);
+        }
     }
 
     private static TrainingSpec mlp(int epochs) {
@@ -66,7 +83,8 @@ class ModelTrainerTest {
         });
         assertThat(r.bestEpoch()).isBetween(1, 2);
         assertThat(r.testAccuracy()).isEqualTo(r.history().get(r.bestEpoch() - 1).testAccuracy());
-        assertThat(progress).isNotEmpty().last().satisfies(p -> assertThat(p.batchesDone()).isEqualTo(p.batchesTotal()));
+        assertThat(progress).isNotEmpty().last()
+                .satisfies(p -> assertThat(p.batchesDone()).isEqualTo(p.batchesTotal()));
 
         ModelArtifact a = r.artifact();
         assertThat(a.manifest().name()).isEqualTo("fashion");
@@ -86,16 +104,15 @@ class ModelTrainerTest {
     }
 
     @Test
-    void sameSeedSameWeights() {
+    void sameSeedSameWeightsOnOneThread() {
         Dataset small = train.head(1500);
         Dataset smallTest = test.head(300);
         for (Architecture arch : List.of(Architecture.MLP, Architecture.CNN)) {
             TrainingSpec spec = TrainingSpec.defaults(arch).withEpochs(2).withBatchSize(64).withSeed(7);
 
-            byte[] first = new ModelTrainer().train(spec, small, smallTest, TrainingListener.NONE).artifact().weights();
-            byte[] second = new ModelTrainer().train(spec, small, smallTest, TrainingListener.NONE).artifact().weights();
-            byte[] other = new ModelTrainer().train(spec.withSeed(8), small, smallTest, TrainingListener.NONE)
-                    .artifact().weights();
+            byte[] first = weights(spec, small, smallTest);
+            byte[] second = weights(spec, small, smallTest);
+            byte[] other = weights(spec.withSeed(8), small, smallTest);
 
             assertThat(second).as(arch.id()).isEqualTo(first);
             assertThat(other).as(arch.id()).isNotEqualTo(first);
@@ -207,6 +224,10 @@ class ModelTrainerTest {
         } finally {
             Thread.interrupted();
         }
+    }
+
+    private static byte[] weights(TrainingSpec spec, Dataset trainSet, Dataset testSet) {
+        return new ModelTrainer().train(spec, trainSet, testSet, TrainingListener.NONE).artifact().weights();
     }
 
     private static int[] range(int from, int to) {
