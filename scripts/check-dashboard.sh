@@ -61,12 +61,10 @@ fi
 prometheus_bin="${PROMETHEUS_BIN:-$(command -v prometheus || true)}"
 [ -x "$prometheus_bin" ] || die "Prometheus is required: apt-get install -y prometheus (or set PROMETHEUS_BIN)"
 command -v curl >/dev/null 2>&1 || die "curl is required"
-if [ -f "$root/app/target/osprey.jar" ]; then
-  osprey=(java ${OSPREY_JAVA_OPTS:--Xmx2g} -Dai.djl.offline=true -jar "$root/app/target/osprey.jar")
-elif [ -x "$root/osprey" ]; then
-  osprey=("$root/osprey")
-else
-  die "neither app/target/osprey.jar nor ./osprey: build first (mvn -B -DskipTests package)"
+jar="$root/app/target/osprey.jar"
+if [ ! -f "$jar" ]; then
+  [ -x "$root/osprey" ] || die "neither app/target/osprey.jar nor ./osprey: build first (mvn -B -DskipTests package)"
+  "$root/osprey" --version >/dev/null || die "./osprey could not build app/target/osprey.jar"
 fi
 
 work="$(mktemp -d -t osprey-dashboard-check.XXXXXX)"
@@ -130,6 +128,11 @@ wait_for() {
   done
 }
 
+# The demo runs from a copy: a build elsewhere in the tree replaces app/target/osprey.jar, and a
+# JVM whose jar changes under it fails with NoClassDefFoundError at its next class load.
+cp "$jar" "$work/osprey.jar"
+osprey=(java ${OSPREY_JAVA_OPTS:--Xmx2g} -Dai.djl.offline=true -jar "$work/osprey.jar")
+
 cat > "$work/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
@@ -150,7 +153,7 @@ start_ts="$(date +%s)"
 
 # --linger keeps /metrics up after --count is reached, longer than this check can take.
 echo "== osprey demo --count $count --rate $rate (broker on 127.0.0.1:$broker_port)"
-"${osprey[@]}" demo --count "$count" --rate "$rate" --linger $(( timeout + 600 )) --status-interval 5000 \
+"${osprey[@]}" demo --count "$count" --rate "$rate" --epochs 1 --linger $(( timeout + 600 )) --status-interval 5000 \
   --port "$broker_port" --metrics-port "$metrics_port" --metrics-host 127.0.0.1 >"$work/demo.log" 2>&1 &
 demo_pid=$!
 # The endpoint comes up once the seed model is trained and published.
