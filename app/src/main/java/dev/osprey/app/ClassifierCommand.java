@@ -68,6 +68,10 @@ final class ClassifierCommand implements Callable<Integer> {
             description = "Kafka Streams state directory (default: a fresh temporary one).")
     Path stateDir;
 
+    @Option(names = "--status-interval", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Print a status line this often; 0 turns it off (default: ${DEFAULT-VALUE}).")
+    long statusSeconds;
+
     @Option(names = "--model-wait", paramLabel = "SECONDS", defaultValue = "86400",
             description = "How long to wait for a first model (default: ${DEFAULT-VALUE}).")
     long modelWaitSeconds;
@@ -93,7 +97,12 @@ final class ClassifierCommand implements Callable<Integer> {
             try {
                 app.start(Duration.ofSeconds(modelWaitSeconds));
                 System.out.println("classifier running (" + config.applicationId() + "); Ctrl-C stops it");
-                shutdown.await();
+                try (ClassifierStatus status = new ClassifierStatus(registry, app, System.out)) {
+                    if (statusSeconds > 0) {
+                        status.start(Duration.ofSeconds(statusSeconds));
+                    }
+                    shutdown.await();
+                }
             } finally {
                 metrics.ifPresent(MetricsServer::close);
             }

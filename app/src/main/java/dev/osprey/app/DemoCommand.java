@@ -51,9 +51,9 @@ final class DemoCommand implements Callable<Integer> {
             description = "Stop after N predictions and print a summary; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
     long count;
 
-    @Option(names = "--rate", paramLabel = "IMAGES/S", defaultValue = "0",
-            description = "Ingest rate; 0 = as fast as it goes (default: ${DEFAULT-VALUE}).")
-    double rate;
+    @Option(names = "--rate", paramLabel = "IMAGES/S",
+            description = "Ingest rate; 0 = as fast as it goes (default: 0 with --count, else 1000).")
+    Double rate;
 
     @Option(names = "--port", defaultValue = "0",
             description = "Broker port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -161,7 +161,7 @@ final class DemoCommand implements Callable<Integer> {
                 .loop(true)
                 .shuffle(true)
                 .seed(System.nanoTime())
-                .rate(rate)
+                .rate(rate != null ? rate : count > 0 ? 0 : 1000)
                 .feedback(feedback, Duration.ZERO)
                 .idPrefix("demo-" + Long.toString(System.currentTimeMillis(), 36) + "-")
                 .build();
@@ -180,13 +180,13 @@ final class DemoCommand implements Callable<Integer> {
             }
             long now = System.nanoTime();
             long answered = watcher.answered();
-            double rate = (answered - lastCount) / ((now - lastTime) / 1e9);
+            double perSecond = (answered - lastCount) / ((now - lastTime) / 1e9);
             lastCount = answered;
             lastTime = now;
             String line = String.format(Locale.ROOT,
                     "%6.1f s  images %,d%s  %,.0f img/s  accuracy %.4f  model %s  latency %.0f ms  dead letters %d",
                     (now - started) / 1e9, answered, count > 0 ? "/" + String.format(Locale.ROOT, "%,d", count) : "",
-                    rate, watcher.accuracy(), watcher.model(), watcher.meanLatencyMs(), watcher.deadLetters());
+                    perSecond, watcher.accuracy(), watcher.model(), watcher.meanLatencyMs(), watcher.deadLetters());
             System.err.print(terminal ? "\r" + line + "   " : line + System.lineSeparator());
             System.err.flush();
             if (count > 0 && answered >= count) {
