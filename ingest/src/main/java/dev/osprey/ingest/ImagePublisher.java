@@ -59,8 +59,8 @@ public final class ImagePublisher {
         this.metrics = new IngestMetrics(registry);
         this.display = Objects.requireNonNull(display, "display");
         // One callback object per topic: no allocation per record on the hot path.
-        this.imageCallback = (metadata, e) -> acknowledged(e, published, metrics.published::increment);
-        this.feedbackCallback = (metadata, e) -> acknowledged(e, feedbackSent, metrics.feedback::increment);
+        this.imageCallback = (metadata, e) -> acknowledged(e, published, metrics.published()::increment);
+        this.feedbackCallback = (metadata, e) -> acknowledged(e, feedbackSent, metrics.feedback()::increment);
     }
 
     /**
@@ -114,7 +114,7 @@ public final class ImagePublisher {
                     Thread.currentThread().interrupt();
                 }
                 // Also when a send failed outright: the display must stop redrawing.
-                summary = summary(start);
+                summary = summary(start, source.skipped().size());
                 display.finish(summary);
             }
         }
@@ -122,8 +122,8 @@ public final class ImagePublisher {
         return summary;
     }
 
-    private IngestSummary summary(long startNanos) {
-        return new IngestSummary(published.get(), feedbackSent.get(), errors.get(),
+    private IngestSummary summary(long startNanos, int skipped) {
+        return new IngestSummary(published.get(), feedbackSent.get(), errors.get(), skipped,
                 Duration.ofNanos(System.nanoTime() - startNanos));
     }
 
@@ -201,7 +201,7 @@ public final class ImagePublisher {
             return;
         }
         errors.incrementAndGet();
-        metrics.errors.increment();
+        metrics.errors().increment();
         if (errorLogged.compareAndSet(false, true)) {
             // One line, not one per record: a broker outage fails thousands at once.
             LOG.error("Kafka did not accept a record from ingest (later errors are only counted): {}", e.toString());

@@ -9,9 +9,10 @@ import java.util.Locale;
  * @param published     images acknowledged by Kafka on {@code images}
  * @param feedbackSent  labelled copies acknowledged on {@code feedback}
  * @param errors        records Kafka did not accept (the first error is logged)
+ * @param skipped       files of the source left out because they could not be read (each is logged)
  * @param elapsed       from the first send to the last acknowledgement
  */
-public record IngestSummary(long published, long feedbackSent, long errors, Duration elapsed) {
+public record IngestSummary(long published, long feedbackSent, long errors, long skipped, Duration elapsed) {
 
     /** Published images per second over the run. */
     public double rate() {
@@ -19,9 +20,10 @@ public record IngestSummary(long published, long feedbackSent, long errors, Dura
         return seconds <= 0 ? 0 : published / seconds;
     }
 
-    /** One line for logs and non-interactive terminals. */
+    /** One line for logs and non-interactive terminals; {@code skipped=} only when files were. */
     public String line() {
-        return String.format(Locale.ROOT, "published=%d feedback=%d errors=%d rate=%.1f/s elapsed=%.2fs",
-                published, feedbackSent, errors, rate(), elapsed.toNanos() / 1e9);
+        return String.format(Locale.ROOT, "published=%d feedback=%d errors=%d%s rate=%.1f/s elapsed=%.2fs",
+                published, feedbackSent, errors, skipped == 0 ? "" : " skipped=" + skipped, rate(),
+                elapsed.toNanos() / 1e9);
     }
 }

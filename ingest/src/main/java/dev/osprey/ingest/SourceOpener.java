@@ -17,6 +17,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +26,8 @@ import org.slf4j.LoggerFactory;
 final class SourceOpener {
 
     private static final Logger LOG = LoggerFactory.getLogger(SourceOpener.class);
+    /** A folder of thousands of bad files must not flood the console; the count says the rest. */
+    private static final int PROBLEMS_LOGGED = 20;
 
     private SourceOpener() {
     }
@@ -46,27 +50,36 @@ final class SourceOpener {
             if (kind == DatasetKind.IMAGE_FILE) {
                 return fromFile(path, options);
             }
+            List<String> skipped = new ArrayList<>();
             Dataset dataset = switch (kind) {
                 case IDX -> IdxDirectoryReader.read(path, options.split());
                 case CIFAR10 -> Cifar10Reader.read(path, options.split());
-                case IMAGE_FOLDER -> imageFolder(path, options);
+                case IMAGE_FOLDER -> imageFolder(path, options, skipped);
                 case IMAGE_FILE -> throw new IllegalStateException("handled above");
             };
             if (dataset.size() == 0) {
                 throw new IngestException(path + ": the " + options.split().id() + " split has no images");
             }
-            return new DatasetSource(dataset, options.split(), options.encoding() == ImageEncoding.PNG);
+            return new DatasetSource(dataset, options.split(), options.encoding() == ImageEncoding.PNG, skipped);
         } catch (DatasetException e) {
             // The message already names the path and, for a malformed file, the offset.
             throw new IngestException(e.getMessage(), e);
         }
     }
 
-    private static Dataset imageFolder(Path path, IngestOptions options) throws DatasetException {
+    /** Reads a folder, leaving out (and reporting) the files that cannot be read. */
+    private static Dataset imageFolder(Path path, IngestOptions options, List<String> skipped)
+            throws DatasetException {
         ImageFolderReader.Result result = ImageFolderReader.read(path, options.split(), null);
-        if (!result.problems().isEmpty()) {
-            LOG.warn("{}: skipped {} files that could not be read, first: {}", path, result.problems().size(),
-                    result.problems().get(0));
+        List<ImageFolderReader.Problem> problems = result.problems();
+        if (!problems.isEmpty()) {
+            LOG.warn("{}: skipping {} of {} files that cannot be read:", path, problems.size(),
+                    problems.size() + result.dataset().size());
+            problems.stream().limit(PROBLEMS_LOGGED).forEach(p -> LOG.warn("  {}", p));
+            if (problems.size() > PROBLEMS_LOGGED) {
+                LOG.warn("  ... and {} more", problems.size() - PROBLEMS_LOGGED);
+            }
+            problems.forEach(p -> skipped.add(p.toString()));
         }
         return result.dataset();
     }

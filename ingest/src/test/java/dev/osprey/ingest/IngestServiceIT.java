@@ -8,6 +8,7 @@ import dev.osprey.broker.EmbeddedBroker;
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.dataset.Dataset;
 import dev.osprey.core.dataset.DatasetLocator;
+import dev.osprey.core.dataset.Split;
 import dev.osprey.core.image.ImageDecoder;
 import dev.osprey.core.image.ImageEncoder;
 import dev.osprey.core.image.ImageHeaders;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -177,6 +179,43 @@ class IngestServiceIT {
             assertThat(topics).noneMatch(t -> t.startsWith("missing-"));
         }
         assertThat(registry.find("osprey.ingest.images.published").counter()).isNull();
+    }
+
+    @Test
+    void aTruncatedIdxFileFailsClearlyAndPublishesNothing() throws Exception {
+        Dataset data = TestDatasets.gray("digits/test", 50, 25);
+        Path idx = TestDatasets.idxDirectory(dir.resolve("digits"), data);
+        Path images = idx.resolve("train-images-idx3-ubyte");
+        byte[] bytes = Files.readAllBytes(images);
+        Files.write(images, Arrays.copyOf(bytes, bytes.length - 1000));
+        KafkaSettings settings = settings("truncated-");
+
+        assertThatThrownBy(() -> run(settings, IngestOptions.builder(idx.toString()).split(Split.TRAIN).build()))
+                .isInstanceOf(IngestException.class).hasMessageStartingWith(images.toString())
+                .hasMessageContaining("truncated at byte " + (bytes.length - 1000));
+
+        try (Admin admin = Admin.create(settings.adminProperties())) {
+            Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            assertThat(topics).noneMatch(t -> t.startsWith("truncated-"));
+        }
+    }
+
+    @Test
+    void aFolderPublishesItsGoodImagesAndCountsTheSkippedOnes() throws Exception {
+        Path root = dir.resolve("shoes");
+        Files.createDirectories(root.resolve("boot"));
+        RawImage image = new RawImage(4, 4, 1, new byte[16]);
+        Files.write(root.resolve("boot/a.png"), ImageEncoder.png(image));
+        Files.write(root.resolve("boot/b.png"), ImageEncoder.png(image));
+        Files.writeString(root.resolve("boot/bad.png"), "not an image");
+        KafkaSettings settings = settings("folder-");
+
+        IngestSummary summary = run(settings, IngestOptions.builder(root.toString()).build());
+
+        assertThat(summary.published()).isEqualTo(2);
+        assertThat(summary.skipped()).isEqualTo(1);
+        assertThat(summary.line()).contains("skipped=1");
+        assertThat(readAll(settings.topics().images(), 2)).hasSize(2);
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.osprey.core.image.ImageEncoder;
 import dev.osprey.core.image.ImageHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -23,12 +24,22 @@ public final class DatasetSource implements ImageSource {
     private final Header[] common;
     /** One immutable label header per class, so a record does not build its own. */
     private final Header[] labelHeaders;
+    private final List<String> skipped;
 
     /**
      * @param png true for PNG values, false for raw pixels
      */
     public DatasetSource(Dataset dataset, Split split, boolean png) {
+        this(dataset, split, png, List.of());
+    }
+
+    /**
+     * @param png     true for PNG values, false for raw pixels
+     * @param skipped the files left out of the dataset because they could not be read, one line each
+     */
+    public DatasetSource(Dataset dataset, Split split, boolean png, List<String> skipped) {
         this.dataset = Objects.requireNonNull(dataset, "dataset");
+        this.skipped = List.copyOf(skipped);
         if (dataset.size() == 0) {
             throw new IllegalArgumentException("dataset " + dataset.name() + " has no images");
         }
@@ -56,6 +67,11 @@ public final class DatasetSource implements ImageSource {
     @Override
     public int size() {
         return dataset.size();
+    }
+
+    @Override
+    public List<String> skipped() {
+        return skipped;
     }
 
     @Override
