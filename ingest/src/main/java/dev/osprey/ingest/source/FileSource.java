@@ -78,15 +78,9 @@ public final class FileSource implements ImageSource {
         return image;
     }
 
-    /** The content type of an encoded image, by its signature; decodeEncoded has checked there is one. */
+    /** The content type of an encoded image; decodeEncoded has checked that it has a signature. */
     private static String contentType(byte[] bytes) {
-        if ((bytes[0] & 0xFF) == 0x89 && bytes[1] == 'P') {
-            return ImageHeaders.PNG;
-        }
-        if ((bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xD8) {
-            return ImageHeaders.JPEG;
-        }
-        return ImageHeaders.BMP;
+        return ImageSignature.contentType(bytes).orElse(ImageHeaders.BMP);
     }
 
     private static String fileName(String name) {

@@ -1,0 +1,423 @@
+package dev.osprey.ingest.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.format.FeedbackCorrection;
+import dev.osprey.core.format.Json;
+import dev.osprey.core.format.JsonSerde;
+import dev.osprey.core.image.ImageHeaders;
+import dev.osprey.core.topic.OspreyTopics;
+import dev.osprey.core.topic.TopicAdmin;
+import dev.osprey.core.topic.TopicSpec;
+import dev.osprey.ingest.IngestException;
+import dev.osprey.ingest.IngestMetrics;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.config.SizeUnit;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ingest over HTTP: upload an image, read back its prediction, send a label.
+ *
+ * <ul>
+ *   <li>{@code POST /images} (also {@code PUT /images} and {@code PUT /images/{name}}, what
+ *       {@code curl -T shoe.png} sends): a raw PNG/JPEG/BMP body, raw pixels with {@code width},
+ *       {@code height} and {@code channels} (query or headers), or a multipart form with an
+ *       {@code image} file; optional {@code id} and {@code label}. It is decoded as the
+ *       classifier will decode it, published to {@code images}, and answered {@code 202}
+ *       {@code {"id": ...}} once Kafka acknowledged it.
+ *   <li>{@code GET /predictions/{id}?timeout=MS}: the prediction JSON, waiting for it up to the
+ *       timeout (default 10 s, at most 60 s); {@code 404} when none came. Predictions are those
+ *       written to {@code predictions} since this server started.
+ *   <li>{@code POST /feedback/{id}} with a label (JSON, form, or query): a
+ *       {@link FeedbackCorrection} on {@code feedback}, {@code 202}.
+ * </ul>
+ *
+ * <p>Errors are {@code {"error": "..."}} with 400 (bad id, label or image), 401 (bearer token
+ * missing or wrong, for the two mutating endpoints when a token is set), 413 (over
+ * {@link OspreyTopics#IMAGE_MAX_BYTES}), 415 (not an image type), or 503 (Kafka did not
+ * acknowledge in time). Every wait is bounded. The server owns its producer, its reader of
+ * {@code predictions} and its HTTP server, and closes them in reverse order.
+ */
+public final class IngestHttpServer implements AutoCloseable {
+
+    /** How long {@code GET /predictions/{id}} waits when the request does not say. */
+    public static final Duration DEFAULT_PREDICTION_WAIT = Duration.ofSeconds(10);
+    /** The longest wait a request may ask for. */
+    public static final Duration MAX_PREDICTION_WAIT = Duration.ofSeconds(60);
+    /** An upload is answered 503 if Kafka has not acknowledged it by then. */
+    static final Duration ACK_WAIT = Duration.ofSeconds(30);
+
+    private static final Logger LOG = LoggerFactory.getLogger(IngestHttpServer.class);
+    private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration CLOSE_BOUND = Duration.ofSeconds(10);
+    /** About 500 bytes each: tens of MB at most, and ten minutes of a busy stream. */
+    private static final int RECENT_MAX = 100_000;
+    private static final Duration RECENT_TTL = Duration.ofMinutes(10);
+    private static final int MAX_WAITERS = 10_000;
+    private static final JsonSerde<FeedbackCorrection> CORRECTIONS = FeedbackCorrection.serde();
+    private static final String JSON = "application/json";
+
+    private final OspreyTopics topics;
+    private final Optional<byte[]> token;
+    private final MeterRegistry registry;
+    private final IngestMetrics metrics;
+    private final Producer<String, byte[]> producer;
+    private final RecentPredictions recent;
+    private final PredictionTail tail;
+    /** Answers are written here, never on the producer's or the reader's own thread. */
+    private final ExecutorService replies;
+    private final Javalin app;
+
+    private IngestHttpServer(KafkaSettings settings, Optional<String> bearerToken, MeterRegistry registry,
+                             Producer<String, byte[]> producer, RecentPredictions recent, PredictionTail tail,
+                             ExecutorService replies) {
+        this.topics = settings.topics();
+        this.token = bearerToken.map(t -> t.getBytes(StandardCharsets.UTF_8));
+        this.registry = registry;
+        this.metrics = new IngestMetrics(registry);
+        this.producer = producer;
+        this.recent = recent;
+        this.tail = tail;
+        this.replies = replies;
+        this.app = Javalin.create(this::configure);
+    }
+
+    /**
+     * Makes sure {@code images}, {@code predictions} and {@code feedback} exist, starts the
+     * producer and the reader of {@code predictions}, and serves on {@code host:port}.
+     *
+     * @param port        0 picks a free port ({@link #port()} tells which)
+     * @param bearerToken when present, the mutating endpoints need {@code Authorization: Bearer <token>}
+     * @throws IngestException when Kafka cannot be reached or the address cannot be bound
+     */
+    public static IngestHttpServer start(KafkaSettings settings, String host, int port, Optional<String> bearerToken,
+                                         MeterRegistry registry) throws IngestException {
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(registry, "registry");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("HTTP port must be in [0, 65535], not " + port);
+        }
+        if (bearerToken.isPresent() && bearerToken.get().isBlank()) {
+            throw new IllegalArgumentException("the API token must not be blank");
+        }
+        ensureTopics(settings);
+        ExecutorService replies = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "osprey-ingest-http-reply");
+            t.setDaemon(true);
+            return t;
+        });
+        RecentPredictions recent = new RecentPredictions(RECENT_MAX, RECENT_TTL, MAX_WAITERS, System::nanoTime);
+        KafkaProducer<String, byte[]> producer = null;
+        PredictionTail tail = null;
+        IngestHttpServer server = null;
+        try {
+            producer = new KafkaProducer<>(producerProperties(settings), new StringSerializer(),
+                    new ByteArraySerializer());
+            tail = PredictionTail.start(settings, recent, KAFKA_TIMEOUT);
+            server = new IngestHttpServer(settings, bearerToken, registry, producer, recent, tail, replies);
+            server.app.start(host, port);
+            LOG.info("Ingest HTTP API on http://{}:{} (images to {}, predictions from {}){}", host, server.port(),
+                    settings.topics().images(), settings.topics().predictions(),
+                    bearerToken.isPresent() ? ", bearer token required for uploads and feedback" : "");
+            return server;
+        } catch (RuntimeException e) {
+            if (server != null) {
+                server.close();
+            } else {
+                closeQuietly(tail, producer, replies);
+            }
+            if (e instanceof KafkaException) {
+                throw new IngestException("cannot use Kafka at " + settings.bootstrapServers() + ": " + e.getMessage(), e);
+            }
+            throw new IngestException("cannot serve HTTP on " + host + ":" + port + ": " + describe(e), e);
+        }
+    }
+
+    /** The port the server listens on. */
+    public int port() {
+        return app.port();
+    }
+
+    /** Requests waiting for a prediction now. */
+    int waitingRequests() {
+        return recent.waiting();
+    }
+
+    /** Stops serving, then stops reading predictions, then flushes and closes the producer. */
+    @Override
+    public void close() {
+        try {
+            app.stop();
+        } catch (RuntimeException e) {
+            LOG.warn("Stopping the HTTP server failed: {}", e.toString());
+        }
+        closeQuietly(tail, producer, replies);
+    }
+
+    private static void closeQuietly(PredictionTail tail, Producer<String, byte[]> producer, ExecutorService replies) {
+        if (tail != null) {
+            tail.close();
+        }
+        if (producer != null) {
+            try {
+                producer.close(CLOSE_BOUND);
+            } catch (RuntimeException e) {
+                LOG.warn("Closing the ingest producer failed: {}", e.toString());
+            }
+        }
+        replies.shutdownNow();
+    }
+
+    private void configure(JavalinConfig config) {
+        config.startup.showJavalinBanner = false;
+        config.startup.showOldJavalinVersionWarning = false;
+        int slack = ImageUpload.MULTIPART_SLACK;
+        config.http.maxRequestSize = (long) OspreyTopics.IMAGE_MAX_BYTES + slack;
+        // Jetty's own multipart limits sit above ours, so ours answer first and with the real size.
+        config.jetty.multipartConfig.maxFileSize(OspreyTopics.IMAGE_MAX_BYTES + slack, SizeUnit.BYTES);
+        config.jetty.multipartConfig.maxTotalRequestSize(OspreyTopics.IMAGE_MAX_BYTES + 2L * slack, SizeUnit.BYTES);
+        config.jetty.multipartConfig.maxInMemoryFileSize(OspreyTopics.IMAGE_MAX_BYTES + slack, SizeUnit.BYTES);
+        config.requestLogger.http(this::count);
+
+        config.routes.post("/images", this::postImage);
+        config.routes.put("/images", this::postImage);
+        config.routes.post("/images/{name}", this::postImage);
+        config.routes.put("/images/{name}", this::postImage);
+        // <id>: ids may hold slashes (run7/test-00042), as the batch ingest makes them.
+        config.routes.get("/predictions/<id>", this::getPrediction);
+        config.routes.post("/feedback/<id>", this::postFeedback);
+
+        config.routes.exception(ApiError.class, (e, ctx) -> {
+            if (e.status() == 401) {
+                ctx.header("WWW-Authenticate", "Bearer realm=\"osprey\"");
+            }
+            error(ctx, e.status(), e.getMessage());
+        });
+        config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
+        config.routes.exception(Exception.class, (e, ctx) -> {
+            LOG.warn("{} {} failed", ctx.method(), ctx.path(), e);
+            error(ctx, 500, "internal error: " + describe(e));
+        });
+    }
+
+    private void postImage(Context ctx) {
+        authorize(ctx);
+        ImageUpload upload = ImageUpload.read(ctx, ctx.pathParamMap().get("name"));
+        String id = upload.id().orElseGet(() -> UUID.randomUUID().toString());
+        CompletableFuture<RecordMetadata> acked = send(
+                new ProducerRecord<>(topics.images(), null, id, upload.value(), upload.headers()), metrics.published());
+        ctx.future(() -> acked.handleAsync((md, e) -> {
+            if (e != null) {
+                kafkaError(ctx, "image", e);
+            } else {
+                ctx.header("Location", "/predictions/" + id);
+                json(ctx, 202, accepted(id, md));
+            }
+            return null;
+        }, replies));
+    }
+
+    private void getPrediction(Context ctx) {
+        String id = Requests.id(ctx.pathParam("id"));
+        Duration wait = waitParam(ctx.queryParam("timeout"));
+        CompletableFuture<Optional<byte[]>> found = recent.await(id, wait);
+        ctx.future(() -> found.thenAcceptAsync(json -> {
+            if (json.isPresent()) {
+                ctx.status(200).contentType(JSON).result(json.get());
+            } else {
+                error(ctx, 404, "no prediction for '" + id + "' within " + wait.toMillis() + " ms (only predictions "
+                        + "made since this server started are known)");
+            }
+        }, replies));
+    }
+
+    private void postFeedback(Context ctx) {
+        authorize(ctx);
+        String id = Requests.id(ctx.pathParam("id"));
+        FeedbackRequest request = FeedbackRequest.read(ctx);
+        byte[] value = CORRECTIONS.toBytes(new FeedbackCorrection(id, request.label(), request.who().orElse(null)));
+        RecordHeaders headers = new RecordHeaders();
+        ImageHeaders.put(headers, ImageHeaders.CONTENT_TYPE, FeedbackCorrection.CONTENT_TYPE);
+        CompletableFuture<RecordMetadata> acked = send(
+                new ProducerRecord<>(topics.feedback(), null, id, value, headers), metrics.feedback());
+        ctx.future(() -> acked.handleAsync((md, e) -> {
+            if (e != null) {
+                kafkaError(ctx, "feedback", e);
+            } else {
+                json(ctx, 202, accepted(id, md).put("label", request.label()));
+            }
+            return null;
+        }, replies));
+    }
+
+    /** Sends asynchronously; the future completes on the producer's thread, or fails after {@link #ACK_WAIT}. */
+    private CompletableFuture<RecordMetadata> send(ProducerRecord<String, byte[]> record, Counter acknowledged) {
+        CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
+        try {
+            producer.send(record, (md, e) -> {
+                if (e == null) {
+                    acknowledged.increment();
+                    result.complete(md);
+                } else {
+                    metrics.errors().increment();
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (KafkaException e) {
+            // Refused before sending: no metadata within max.block.ms, or the record is too large.
+            metrics.errors().increment();
+            result.completeExceptionally(e);
+        }
+        return result.orTimeout(ACK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void authorize(Context ctx) {
+        if (token.isEmpty()) {
+            return;
+        }
+        String header = ctx.header("Authorization");
+        if (header == null) {
+            throw new ApiError(401, "this endpoint needs 'Authorization: Bearer <token>' (the server's "
+                    + "OSPREY_API_TOKEN)");
+        }
+        boolean bearer = header.regionMatches(true, 0, "Bearer ", 0, 7);
+        // Constant time: the comparison must not tell how much of a guess was right.
+        if (!bearer || !MessageDigest.isEqual(header.substring(7).strip().getBytes(StandardCharsets.UTF_8),
+                token.get())) {
+            throw new ApiError(401, "the bearer token is not valid");
+        }
+    }
+
+    private static Duration waitParam(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_PREDICTION_WAIT;
+        }
+        try {
+            long ms = Long.parseLong(value.trim());
+            if (ms >= 0 && ms <= MAX_PREDICTION_WAIT.toMillis()) {
+                return Duration.ofMillis(ms);
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiError.badRequest("bad timeout '" + Requests.shorten(value) + "': milliseconds, 0 to "
+                + MAX_PREDICTION_WAIT.toMillis());
+    }
+
+    private void kafkaError(Context ctx, String what, Throwable failure) {
+        Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        String message = e instanceof TimeoutException
+                ? "Kafka did not acknowledge the " + what + " within " + ACK_WAIT.toSeconds() + " s"
+                : "Kafka did not accept the " + what + ": " + describe(e);
+        LOG.warn("{} {}: {}", ctx.method(), ctx.path(), message);
+        error(ctx, 503, message);
+    }
+
+    private void count(Context ctx, Float millis) {
+        Counter.builder("osprey.ingest.http.requests")
+                .description("HTTP requests to the ingest API, by endpoint and status")
+                .tag("endpoint", endpoint(ctx.path()))
+                .tag("status", Integer.toString(ctx.statusCode()))
+                .register(registry)
+                .increment();
+    }
+
+    /** A bounded tag value: never the id in the path. */
+    private static String endpoint(String path) {
+        String p = path.toLowerCase(Locale.ROOT);
+        for (String name : List.of("images", "predictions", "feedback")) {
+            if (p.equals("/" + name) || p.startsWith("/" + name + "/")) {
+                return name;
+            }
+        }
+        return "other";
+    }
+
+    /** The answer to an accepted write: the id, and where the record is. */
+    private static ObjectNode accepted(String id, RecordMetadata md) {
+        return Json.mapper().createObjectNode().put("id", id).put("topic", md.topic())
+                .put("partition", md.partition()).put("offset", md.offset());
+    }
+
+    private static void error(Context ctx, int status, String message) {
+        json(ctx, status, Json.mapper().createObjectNode().put("error", message));
+    }
+
+    private static void json(Context ctx, int status, ObjectNode body) {
+        try {
+            ctx.status(status).contentType(JSON).result(Json.mapper().writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a JSON tree", e);
+        }
+    }
+
+    private static Properties producerProperties(KafkaSettings settings) {
+        Properties props = settings.producerProperties();
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "osprey-ingest-http");
+        // Uploads come one request at a time: waiting for a batch to fill only adds latency.
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "2");
+        // A send blocks a request thread at most this long (no metadata yet, or a full buffer).
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+        // The producer gives up before the request does, so a 503 means the record was not written.
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(ACK_WAIT.toMillis() - 5000));
+        return props;
+    }
+
+    private static void ensureTopics(KafkaSettings settings) throws IngestException {
+        OspreyTopics t = settings.topics();
+        Set<String> needed = Set.of(t.images(), t.predictions(), t.feedback());
+        List<TopicSpec> specs = t.all().stream().filter(spec -> needed.contains(spec.name())).toList();
+        Properties props = settings.adminProperties();
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(KAFKA_TIMEOUT.toMillis()));
+        try (Admin admin = Admin.create(props)) {
+            TopicAdmin.ensureTopics(admin, specs, KAFKA_TIMEOUT);
+        } catch (KafkaException e) {
+            throw new IngestException("cannot prepare topics on Kafka at " + settings.bootstrapServers() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        Throwable t = e;
+        while ((t.getMessage() == null || t.getMessage().isBlank()) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName() : t.getMessage();
+    }
+}

@@ -1,0 +1,113 @@
+package dev.osprey.ingest.http;
+
+import dev.osprey.core.config.KafkaSettings;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread that follows {@code predictions} (read_committed, every partition, no consumer
+ * group) from where it ended when the server started, and puts each prediction into
+ * {@link RecentPredictions}. One consumer serves every waiting request.
+ */
+final class PredictionTail implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PredictionTail.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
+    private static final Duration CLOSE_BOUND = Duration.ofSeconds(10);
+
+    private final Consumer<String, byte[]> consumer;
+    private final RecentPredictions recent;
+    private final String topic;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    private PredictionTail(Consumer<String, byte[]> consumer, RecentPredictions recent, String topic) {
+        this.consumer = consumer;
+        this.recent = recent;
+        this.topic = topic;
+        this.thread = new Thread(this::run, "osprey-ingest-predictions");
+        thread.setDaemon(true);
+    }
+
+    /**
+     * Assigns every partition of {@code predictions} and resolves the end offsets before it
+     * returns, so a prediction written after this call is always seen.
+     *
+     * @throws KafkaException when the topic's partitions or offsets cannot be read within {@code timeout}
+     */
+    static PredictionTail start(KafkaSettings settings, RecentPredictions recent, Duration timeout) {
+        Properties props = settings.consumerProperties("unused");
+        // Assigned partitions and no commits: no group, so any number of servers can tail alike.
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "osprey-ingest-http-predictions");
+        String topic = settings.topics().predictions();
+        KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        try {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            // seekToEnd is lazy: without this, the end would be fixed at the first poll, after
+            // predictions written in between.
+            partitions.forEach(tp -> consumer.position(tp, timeout));
+        } catch (RuntimeException e) {
+            consumer.close(Duration.ZERO);
+            throw e;
+        }
+        PredictionTail tail = new PredictionTail(consumer, recent, topic);
+        tail.thread.start();
+        return tail;
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                try {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+                        if (r.key() != null && r.value() != null) {
+                            recent.put(r.key(), r.value());
+                        }
+                    }
+                    recent.evictExpired();
+                } catch (WakeupException e) {
+                    // close() asked us to stop; the loop condition ends it
+                } catch (KafkaException e) {
+                    LOG.warn("Reading {} failed; retrying in {} ms: {}", topic, RETRY_PAUSE.toMillis(), e.toString());
+                    LockSupport.parkNanos(RETRY_PAUSE.toNanos());
+                }
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(CLOSE_BOUND.toMillis());
+            if (thread.isAlive()) {
+                LOG.warn("The {} reader did not stop within {} s", topic, CLOSE_BOUND.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
