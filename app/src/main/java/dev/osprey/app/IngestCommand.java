@@ -1,5 +1,6 @@
 package dev.osprey.app;
 
+import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.dataset.DatasetKind;
 import dev.osprey.core.dataset.Split;
 import dev.osprey.core.metrics.MetricsServer;
@@ -7,20 +8,30 @@ import dev.osprey.ingest.ImageEncoding;
 import dev.osprey.ingest.IngestOptions;
 import dev.osprey.ingest.IngestService;
 import dev.osprey.ingest.IngestSummary;
+import dev.osprey.ingest.http.IngestHttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code osprey ingest}: publishes images to the {@code images} topic. */
+/**
+ * {@code osprey ingest}: publishes images to the {@code images} topic; with {@code --serve} it also
+ * serves the HTTP API ({@link IngestHttpServer}) until Ctrl-C.
+ */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
         description = "Publishes images to 'images' from an MNIST-format IDX directory, CIFAR-10 binary batches, "
-                + "a folder of PNG/JPEG/BMP files, one image file, or '-' (one image on standard input).")
+                + "a folder of PNG/JPEG/BMP files, one image file, or '-' (one image on standard input). "
+                + "With --serve, serves the HTTP API until Ctrl-C: POST /images (curl -T shoe.png "
+                + "http://HOST:PORT/images), GET /predictions/{id}, POST /feedback/{id}.")
 final class IngestCommand implements Callable<Integer> {
+
+    /** When set, uploads and feedback need {@code Authorization: Bearer <token>}. */
+    static final String ENV_API_TOKEN = "OSPREY_API_TOKEN";
 
     @Mixin
     KafkaOptions kafka;
@@ -72,6 +83,19 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--id-prefix", defaultValue = "", description = "Put before every image id.")
     String idPrefix;
 
+    @Option(names = "--serve",
+            description = "Serve the HTTP API until Ctrl-C; with --data, publish that source too. Uploads and "
+                    + "feedback need 'Authorization: Bearer <token>' when env " + ENV_API_TOKEN + " is set.")
+    boolean serve;
+
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8080",
+            description = "Port of the HTTP API with --serve; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--http-host", paramLabel = "HOST", defaultValue = "0.0.0.0",
+            description = "Address the HTTP API binds with --serve (default: ${DEFAULT-VALUE}).")
+    String httpHost;
+
     IngestOptions options(String resolvedSource) {
         IngestOptions.Builder b = IngestOptions.builder(resolvedSource)
                 .split(parseSplit(split))
@@ -91,22 +115,66 @@ final class IngestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String resolved = source != null ? source
-                : new DataOptions().resolve(false).toString();
-        IngestOptions options = options(resolved);
+        KafkaSettings settings = kafka.settings();
+        // Parsed before anything starts, so a bad option fails fast.
+        IngestOptions options = serve && source == null ? null : options(resolveSource());
         PrometheusMeterRegistry registry = MetricsOptions.newRegistry("ingest");
         Optional<MetricsServer> metrics = metricsOptions.start(registry, () -> true);
         try {
-            IngestService service = new IngestService(kafka.settings(), options, registry);
-            Thread main = Thread.currentThread();
-            Thread hook = new Thread(service::stop, "osprey-ingest-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            IngestSummary summary = service.run();
-            Runtime.getRuntime().removeShutdownHook(hook);
-            return summary.errors() == 0 || main.isInterrupted() ? 0 : 1;
+            return serve ? serve(settings, options, registry) : publish(settings, options, registry);
         } finally {
             metrics.ifPresent(MetricsServer::close);
         }
+    }
+
+    /** Serves until Ctrl-C, publishing {@code options}' source first when there is one. */
+    private int serve(KafkaSettings settings, IngestOptions options, PrometheusMeterRegistry registry)
+            throws Exception {
+        Shutdown shutdown = new Shutdown();
+        try (IngestHttpServer http = IngestHttpServer.start(settings, httpHost, httpPort, apiToken(System.getenv()),
+                registry)) {
+            System.out.println("ingest API on http://" + httpHost + ":" + http.port() + " (try: curl -T image.png "
+                    + "http://" + displayHost() + ":" + http.port() + "/images); Ctrl-C stops it");
+            int code = options == null ? 0 : publish(settings, options, registry);
+            shutdown.await();
+            return code;
+        } finally {
+            shutdown.done();
+        }
+    }
+
+    private int publish(KafkaSettings settings, IngestOptions options, PrometheusMeterRegistry registry)
+            throws Exception {
+        IngestService service = new IngestService(settings, options, registry);
+        Thread hook = new Thread(service::stop, "osprey-ingest-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            IngestSummary summary = service.run();
+            return summary.errors() == 0 ? 0 : 1;
+        } finally {
+            removeHook(hook);
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // Ctrl-C stopped the run: the JVM is shutting down and the hook has already run.
+        }
+    }
+
+    private String resolveSource() throws Exception {
+        return source != null ? source : new DataOptions().resolve(false).toString();
+    }
+
+    /** The bearer token from {@value #ENV_API_TOKEN}; unset or blank means no token. */
+    static Optional<String> apiToken(Map<String, String> env) {
+        return Optional.ofNullable(env.get(ENV_API_TOKEN)).map(String::strip).filter(t -> !t.isEmpty());
+    }
+
+    private String displayHost() {
+        return httpHost.equals("0.0.0.0") || httpHost.equals("::") ? "localhost" : httpHost;
     }
 
     static Split parseSplit(String s) {
