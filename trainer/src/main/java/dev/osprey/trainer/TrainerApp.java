@@ -216,7 +216,7 @@ public final class TrainerApp implements AutoCloseable {
         s.put("feedbackSinceLastTrigger", counter.sinceLast());
         s.put("retrainEvery", config.triggers().retrainEvery());
         s.put("live", liveSummary());
-        runner.last().ifPresent(r -> s.put("lastRun", r));
+        runner.last().ifPresent(r -> s.put("lastRun", r.toMap()));
         return s;
     }
 

@@ -132,6 +132,9 @@ public final class RetrainHttpServer implements AutoCloseable {
                 return;
             }
             respond(ex, 200, status.get());
+        } catch (RuntimeException e) {
+            LOG.warn("GET /status failed", e);
+            respond(ex, 500, Map.of("error", String.valueOf(e.getMessage())));
         } finally {
             ex.close();
         }

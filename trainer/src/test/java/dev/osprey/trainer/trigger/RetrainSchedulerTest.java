@@ -1,0 +1,95 @@
+package dev.osprey.trainer.trigger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class RetrainSchedulerTest {
+
+    private final List<TriggerRequest> runs = new CopyOnWriteArrayList<>();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch firstRunStarted = new CountDownLatch(1);
+
+    /** A runner whose first run blocks until released, so the test controls "during a run". */
+    private void run(TriggerRequest r) {
+        runs.add(r);
+        firstRunStarted.countDown();
+        try {
+            release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void triggersInTheCoalescingDelayMakeOneRun() {
+        try (RetrainScheduler s = new RetrainScheduler(this::run, Duration.ofMillis(300))) {
+            release.countDown();
+            assertThat(s.submit(TriggerRequest.of(TriggerSource.HTTP, "a"))).isEqualTo(TriggerSink.Submission.SCHEDULED);
+            assertThat(s.submit(TriggerRequest.of(TriggerSource.CLI, "b"))).isEqualTo(TriggerSink.Submission.MERGED);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsFinished() == 1);
+            assertThat(runs).hasSize(1);
+            assertThat(runs.get(0).source()).isEqualTo(TriggerSource.HTTP);
+            assertThat(runs.get(0).reasons()).containsExactly("a", "b");
+        }
+    }
+
+    @Test
+    void triggersDuringARunQueueExactlyOneMoreRun() throws Exception {
+        try (RetrainScheduler s = new RetrainScheduler(this::run, Duration.ZERO)) {
+            s.submit(TriggerRequest.of(TriggerSource.FEEDBACK_COUNT, "first"));
+            assertThat(firstRunStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(s.submit(TriggerRequest.of(TriggerSource.HTTP, "x"))).isEqualTo(TriggerSink.Submission.QUEUED);
+            assertThat(s.submit(new TriggerRequest(TriggerSource.LIVE_ACCURACY, List.of("y"), true,
+                    java.util.Optional.of(7), java.time.Instant.now()))).isEqualTo(TriggerSink.Submission.COALESCED);
+            assertThat(s.submit(TriggerRequest.of(TriggerSource.CLI, "z"))).isEqualTo(TriggerSink.Submission.COALESCED);
+            assertThat(s.state().pending()).isTrue();
+            release.countDown();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsFinished() == 2);
+            assertThat(runs).hasSize(2);
+            TriggerRequest second = runs.get(1);
+            assertThat(second.source()).isEqualTo(TriggerSource.HTTP);
+            assertThat(second.reasons()).containsExactly("x", "y", "z");
+            assertThat(second.fresh()).isTrue();
+            assertThat(second.epochs()).contains(7);
+            assertThat(s.state().running()).isFalse();
+        }
+    }
+
+    @Test
+    void closingInterruptsTheRunDropsThePendingOneAndRefusesMore() throws Exception {
+        RetrainScheduler s = new RetrainScheduler(this::run, Duration.ZERO);
+        s.submit(TriggerRequest.of(TriggerSource.HTTP, "first"));
+        assertThat(firstRunStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        s.submit(TriggerRequest.of(TriggerSource.HTTP, "pending"));
+
+        s.close();
+
+        assertThat(runs).hasSize(1);
+        assertThat(s.submit(TriggerRequest.of(TriggerSource.HTTP, "late"))).isEqualTo(TriggerSink.Submission.CLOSED);
+    }
+
+    @Test
+    void aRunnerThatThrowsDoesNotStopTheScheduler() {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (RetrainScheduler s = new RetrainScheduler(r -> {
+            seen.add(r.describe());
+            throw new IllegalStateException("boom");
+        }, Duration.ZERO)) {
+            s.submit(TriggerRequest.of(TriggerSource.HTTP, "one"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsFinished() == 1);
+            s.submit(TriggerRequest.of(TriggerSource.HTTP, "two"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsFinished() == 2);
+            assertThat(seen).containsExactly("one", "two");
+        }
+    }
+}
