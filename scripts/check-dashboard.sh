@@ -9,7 +9,7 @@
 # range query over the demo's life, the way Grafana would, until each has returned a
 # finite sample or the timeout passes. One line per panel: OK, EMPTY or ERROR.
 #
-# Usage: scripts/check-dashboard.sh [--count N] [--rate IMAGES/S] [--timeout SECONDS]
+# Usage: scripts/check-dashboard.sh [--count N] [--rate IMAGES/S] [--feedback P] [--timeout SECONDS]
 #        scripts/check-dashboard.sh --prometheus URL [--timeout SECONDS]
 #            checks an already running Prometheus (docker-compose's: http://localhost:9090)
 #            over the last 15 minutes; starts nothing.
@@ -23,6 +23,9 @@ dashboard="$root/deploy/grafana/dashboards/osprey.json"
 helper="$root/scripts/check-dashboard.py"
 count=4000
 rate=200
+# The demo's trainer retrains every 500 feedback examples: 4000 x 0.25 = 1000 make sure one run
+# happens, so the training panels have data.
+feedback=0.25
 timeout=600
 prometheus_url=""
 
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --count) count="$2"; shift 2 ;;
     --rate) rate="$2"; shift 2 ;;
+    --feedback) feedback="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
     --prometheus) prometheus_url="$2"; shift 2 ;;
     --dashboard) dashboard="$2"; shift 2 ;;
@@ -152,8 +156,8 @@ wait_for 60 "ready Prometheus" curl -fsS "$prometheus/-/ready"
 start_ts="$(date +%s)"
 
 # --linger keeps /metrics up after --count is reached, longer than this check can take.
-echo "== osprey demo --count $count --rate $rate (broker on 127.0.0.1:$broker_port)"
-"${osprey[@]}" demo --count "$count" --rate "$rate" --epochs 1 --linger $(( timeout + 600 )) --status-interval 5000 \
+echo "== osprey demo --count $count --rate $rate --feedback $feedback (broker on 127.0.0.1:$broker_port)"
+"${osprey[@]}" demo --count "$count" --rate "$rate" --feedback "$feedback" --epochs 1 --linger $(( timeout + 600 )) --status-interval 5000 \
   --port "$broker_port" --metrics-port "$metrics_port" --metrics-host 127.0.0.1 >"$work/demo.log" 2>&1 &
 demo_pid=$!
 # The endpoint comes up once the seed model is trained and published.
