@@ -60,6 +60,7 @@ public final class Evaluator {
         InputSpec in = data.inputSpec();
         int size = batches.imageSize();
         float[] pixels = new float[BATCH_SIZE * size];
+        DirectInput direct = new DirectInput(BATCH_SIZE * size);
         float[] labels = new float[BATCH_SIZE];
         int[][] confusion = new int[classes][classes];
         double lossSum = 0;
@@ -69,8 +70,7 @@ public final class Evaluator {
             float[] logits;
             // One manager per batch: every array of the pass is freed when it closes.
             try (NDManager manager = model.getNDManager().newSubManager()) {
-                float[] batch = n == BATCH_SIZE ? pixels : Arrays.copyOf(pixels, n * size);
-                NDArray x = manager.create(batch, new Shape(n, in.channels(), in.height(), in.width()));
+                NDArray x = direct.create(manager, pixels, new Shape(n, in.channels(), in.height(), in.width()));
                 NDList out = block.forward(new ParameterStore(manager, false), new NDList(x), false);
                 logits = out.head().toType(DataType.FLOAT32, false).toFloatArray();
             }

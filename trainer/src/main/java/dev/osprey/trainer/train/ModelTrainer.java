@@ -31,7 +31,6 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -198,6 +197,8 @@ public final class ModelTrainer {
         private final List<EpochStats> history = new ArrayList<>();
         private final int batchesPerEpoch;
         private final Schedule schedule;
+        private final DirectInput pixelInput;
+        private final DirectInput labelInput;
 
         private byte[] bestWeights;
         private int bestEpoch;
@@ -222,6 +223,8 @@ public final class ModelTrainer {
             this.random = new Random(spec.seed());
             this.batchesPerEpoch = batchCount(trainIndices.length, spec.batchSize());
             this.schedule = new Schedule(spec.learningRate(), batchesPerEpoch, spec.epochs());
+            this.pixelInput = new DirectInput(spec.batchSize() * trainBatches.imageSize());
+            this.labelInput = new DirectInput(spec.batchSize());
         }
 
         TrainingResult execute() {
@@ -362,7 +365,7 @@ public final class ModelTrainer {
                     trainBatches.fill(order, from, n, pixels, labels);
                 }
                 schedule.step(step);
-                float loss = step(trainer, pixels, labels, n, size);
+                float loss = step(trainer, pixels, labels, n);
                 if (!Float.isFinite(loss)) {
                     end = PassEnd.NON_FINITE;
                     break;
@@ -413,13 +416,12 @@ public final class ModelTrainer {
         }
 
         /** Forward, backward and update for one batch; returns the batch loss. */
-        private float step(Trainer trainer, float[] pixels, float[] labels, int n, int size) {
+        private float step(Trainer trainer, float[] pixels, float[] labels, int n) {
             // One manager per batch: inputs, activations and the loss are freed when it closes.
             try (NDManager manager = trainer.getManager().newSubManager()) {
-                float[] px = n == spec.batchSize() ? pixels : Arrays.copyOf(pixels, n * size);
-                float[] lb = n == spec.batchSize() ? labels : Arrays.copyOf(labels, n);
-                NDArray x = manager.create(px, new Shape(n, input.channels(), input.height(), input.width()));
-                NDArray y = manager.create(lb, new Shape(n));
+                NDArray x = pixelInput.create(manager, pixels,
+                        new Shape(n, input.channels(), input.height(), input.width()));
+                NDArray y = labelInput.create(manager, labels, new Shape(n));
                 float loss;
                 try (GradientCollector collector = trainer.newGradientCollector()) {
                     NDList predictions = trainer.forward(new NDList(x));

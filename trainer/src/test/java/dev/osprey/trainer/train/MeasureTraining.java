@@ -45,7 +45,9 @@ public final class MeasureTraining {
         TrainingResult r = new ModelTrainer().train(spec, train, test, new TrainingListener() {
             @Override
             public void onEpochEnd(EpochStats stats) {
-                System.out.println(stats + ", rss " + rssMegabytes() + " MB");
+                Runtime rt = Runtime.getRuntime();
+                System.out.println(stats + ", rss " + rssMegabytes() + " MB, java heap committed "
+                        + rt.totalMemory() / (1 << 20) + " MB");
             }
         });
         System.out.printf("best epoch %d, test accuracy %.4f, stop %s, %s total%n", r.bestEpoch(),
