@@ -13,8 +13,13 @@ public final class Main {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
-        int code = OspreyCommand.commandLine().execute(args);
-        // Kafka's and DJL's non-daemon threads would otherwise keep the JVM up after the command ends.
-        System.exit(code);
+        int code = 1;
+        try {
+            code = OspreyCommand.commandLine().execute(args);
+        } finally {
+            // Kafka's and DJL's non-daemon threads would otherwise keep the JVM up after the command ends,
+            // also when an Error escaped the command.
+            System.exit(code);
+        }
     }
 }

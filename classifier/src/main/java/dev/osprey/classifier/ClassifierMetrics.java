@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The classifier's own meters. Tags are bounded: model name and version, reject reason, swap
@@ -26,8 +25,7 @@ public final class ClassifierMetrics implements DeadLetterListener {
     private final Timer queueTime;
     private final Timer inferenceTime;
     private final Timer endToEnd;
-    private final AtomicInteger servingVersion = new AtomicInteger();
-    private final AtomicReference<String> servingName = new AtomicReference<>("");
+    private final Map<String, AtomicInteger> servingVersions = new ConcurrentHashMap<>();
     private final Map<String, Counter> predictions = new ConcurrentHashMap<>();
     private final Map<RejectReason, Counter> deadLetters = new ConcurrentHashMap<>();
     private final Map<String, Counter> swaps = new ConcurrentHashMap<>();
@@ -59,9 +57,13 @@ public final class ClassifierMetrics implements DeadLetterListener {
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(60))
                 .register(registry);
-        Gauge.builder("osprey.classifier.model.version", servingVersion, AtomicInteger::get)
-                .description("version of the model now serving")
-                .register(registry);
+        // Registered at zero so that rate() sees the first event of each kind too.
+        for (RejectReason reason : RejectReason.values()) {
+            deadLetterCounter(reason);
+        }
+        for (String outcome : new String[] {"swapped", "refused", "stale"}) {
+            swapCounter(outcome);
+        }
     }
 
     public void batch(int size, long queuedMs, long inferenceNanos) {
@@ -84,23 +86,43 @@ public final class ClassifierMetrics implements DeadLetterListener {
 
     @Override
     public void deadLettered(RejectReason reason) {
-        deadLetters.computeIfAbsent(reason, r -> Counter.builder("osprey.classifier.dead.letters")
+        deadLetterCounter(reason).increment();
+    }
+
+    private Counter deadLetterCounter(RejectReason reason) {
+        return deadLetters.computeIfAbsent(reason, r -> Counter.builder("osprey.classifier.dead.letters")
                 .description("images sent to the dead-letter topic, by reason")
                 .tag("reason", r.id())
-                .register(registry)).increment();
+                .register(registry));
     }
 
     /** A model was offered: {@code outcome} is {@code swapped}, {@code refused} or {@code stale}. */
     public void swap(String outcome) {
-        swaps.computeIfAbsent(outcome, o -> Counter.builder("osprey.classifier.swaps")
-                .description("model versions offered to the classifier, by outcome")
-                .tag("outcome", o)
-                .register(registry)).increment();
+        swapCounter(outcome).increment();
     }
 
+    private Counter swapCounter(String outcome) {
+        return swaps.computeIfAbsent(outcome, o -> Counter.builder("osprey.classifier.swaps")
+                .description("model versions offered to the classifier, by outcome")
+                .tag("outcome", o)
+                .register(registry));
+    }
+
+    /** The version now serving, as a gauge tagged with the model name; other names drop to 0. */
     public void serving(ModelManifest model) {
-        servingName.set(model.name());
-        servingVersion.set(model.version());
+        servingVersions.forEach((name, v) -> {
+            if (!name.equals(model.name())) {
+                v.set(0);
+            }
+        });
+        servingVersions.computeIfAbsent(model.name(), name -> {
+            AtomicInteger v = new AtomicInteger();
+            Gauge.builder("osprey.classifier.model.version", v, AtomicInteger::get)
+                    .description("version of the model now serving")
+                    .tag("model", name)
+                    .register(registry);
+            return v;
+        }).set(model.version());
     }
 
     public MeterRegistry registry() {
