@@ -61,7 +61,7 @@ record ImageUpload(Optional<String> id, byte[] value, Headers headers) {
 
     private static ImageUpload multipart(Context ctx) {
         Requests.checkLength(ctx, (long) OspreyTopics.IMAGE_MAX_BYTES + MULTIPART_SLACK, "multipart form");
-        UploadedFile file = ctx.uploadedFile("image");
+        UploadedFile file = imageField(ctx);
         if (file == null) {
             throw ApiError.badRequest("the multipart form has no file field named 'image'");
         }
@@ -81,6 +81,26 @@ record ImageUpload(Optional<String> id, byte[] value, Headers headers) {
             throw ApiError.badRequest("could not read the 'image' field: " + e.getMessage());
         }
         return of(ctx, id, label, type, bytes, file.filename());
+    }
+
+    /** The {@code image} file of the form; Jetty's own limit and parse errors become 413 and 400. */
+    private static UploadedFile imageField(Context ctx) {
+        try {
+            return ctx.uploadedFile("image");
+        } catch (Exception e) {
+            // Jetty reports a chunked form over its limit as "bad multipart", caused by "max ... exceeded".
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t.getMessage() != null && t.getMessage().contains("exceeded")) {
+                    throw ApiError.tooLarge("the multipart form is larger than the limit of "
+                            + (OspreyTopics.IMAGE_MAX_BYTES + MULTIPART_SLACK) + " bytes");
+                }
+            }
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            throw ApiError.badRequest("the multipart form cannot be read: " + root.getMessage());
+        }
     }
 
     private static void checkType(String type) {

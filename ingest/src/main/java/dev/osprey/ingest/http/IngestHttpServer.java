@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
@@ -69,7 +70,8 @@ import org.slf4j.LoggerFactory;
  * <p>Errors are {@code {"error": "..."}} with 400 (bad id, label or image), 401 (bearer token
  * missing or wrong, for the two mutating endpoints when a token is set), 413 (over
  * {@link OspreyTopics#IMAGE_MAX_BYTES}), 415 (not an image type), or 503 (Kafka did not
- * acknowledge in time). Every wait is bounded. The server owns its producer, its reader of
+ * acknowledge in time, or too many uploads or waiting requests at once, with {@code Retry-After}).
+ * Every wait is bounded. The server owns its producer, its reader of
  * {@code predictions} and its HTTP server, and closes them in reverse order.
  */
 public final class IngestHttpServer implements AutoCloseable {
@@ -88,6 +90,9 @@ public final class IngestHttpServer implements AutoCloseable {
     private static final int RECENT_MAX = 100_000;
     private static final Duration RECENT_TTL = Duration.ofMinutes(10);
     private static final int MAX_WAITERS = 10_000;
+    /** Upload bodies held in memory at once, each up to 8 MB: bounds the heap an upload burst takes. */
+    private static final int MAX_CONCURRENT_UPLOADS = 16;
+    private static final Duration UPLOAD_SLOT_WAIT = Duration.ofSeconds(10);
     private static final JsonSerde<FeedbackCorrection> CORRECTIONS = FeedbackCorrection.serde();
     private static final String JSON = "application/json";
 
@@ -101,6 +106,7 @@ public final class IngestHttpServer implements AutoCloseable {
     /** Answers are written here, never on the producer's or the reader's own thread. */
     private final ExecutorService replies;
     private final Javalin app;
+    private final Semaphore uploadSlots = new Semaphore(MAX_CONCURRENT_UPLOADS);
 
     private IngestHttpServer(KafkaSettings settings, Optional<String> bearerToken, MeterRegistry registry,
                              Producer<String, byte[]> producer, RecentPredictions recent, PredictionTail tail,
@@ -225,6 +231,8 @@ public final class IngestHttpServer implements AutoCloseable {
         config.routes.exception(ApiError.class, (e, ctx) -> {
             if (e.status() == 401) {
                 ctx.header("WWW-Authenticate", "Bearer realm=\"osprey\"");
+            } else if (e.status() == 503) {
+                ctx.header("Retry-After", "1");
             }
             error(ctx, e.status(), e.getMessage());
         });
@@ -237,10 +245,18 @@ public final class IngestHttpServer implements AutoCloseable {
 
     private void postImage(Context ctx) {
         authorize(ctx);
-        ImageUpload upload = ImageUpload.read(ctx, ctx.pathParamMap().get("name"));
-        String id = upload.id().orElseGet(() -> UUID.randomUUID().toString());
-        CompletableFuture<RecordMetadata> acked = send(
-                new ProducerRecord<>(topics.images(), null, id, upload.value(), upload.headers()), metrics.published());
+        String id;
+        CompletableFuture<RecordMetadata> acked;
+        acquireUploadSlot();
+        try {
+            ImageUpload upload = ImageUpload.read(ctx, ctx.pathParamMap().get("name"));
+            id = upload.id().orElseGet(() -> UUID.randomUUID().toString());
+            acked = send(new ProducerRecord<>(topics.images(), null, id, upload.value(), upload.headers()),
+                    metrics.published());
+        } finally {
+            // The producer has copied the body into its buffer by now (or refused it).
+            uploadSlots.release();
+        }
         ctx.future(() -> acked.handleAsync((md, e) -> {
             if (e != null) {
                 kafkaError(ctx, "image", e);
@@ -304,6 +320,17 @@ public final class IngestHttpServer implements AutoCloseable {
             result.completeExceptionally(e);
         }
         return result.orTimeout(ACK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void acquireUploadSlot() {
+        try {
+            if (uploadSlots.tryAcquire(UPLOAD_SLOT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new ApiError(503, "too many uploads in progress (" + MAX_CONCURRENT_UPLOADS + "); try again");
     }
 
     private void authorize(Context ctx) {

@@ -212,6 +212,13 @@ class IngestHttpServerIT {
         HttpResponse<String> chunked = send(post("/images").header("Content-Type", "image/png")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))));
         assertThat(chunked.statusCode()).isEqualTo(413);
+
+        Multipart form = new Multipart().file("image", "big.png", "image/png",
+                Arrays.copyOf(big, OspreyTopics.IMAGE_MAX_BYTES + 3 * ImageUpload.MULTIPART_SLACK));
+        HttpResponse<String> chunkedForm = send(post("/images").header("Content-Type", form.contentType())
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(form.bytes()))));
+        assertThat(chunkedForm.statusCode()).as(chunkedForm.body()).isEqualTo(413);
+        assertThat(error(chunkedForm)).contains("larger than the limit");
     }
 
     @Test
