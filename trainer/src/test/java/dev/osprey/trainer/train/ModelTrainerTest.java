@@ -9,6 +9,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.osprey.core.dataset.ClassNames;
 import dev.osprey.core.dataset.Dataset;
 import dev.osprey.core.dataset.Split;
 import dev.osprey.core.model.Architecture;
@@ -89,10 +90,10 @@ class ModelTrainerTest {
         ModelArtifact a = r.artifact();
         assertThat(a.manifest().name()).isEqualTo("fashion");
         assertThat(a.manifest().version()).isZero();
-        assertThat(a.manifest().classes()).isEqualTo(FashionMnist.CLASSES);
+        assertThat(a.manifest().classes()).isEqualTo(ClassNames.FASHION_MNIST);
         assertThat(a.manifest().normalization().mean()[0]).isCloseTo(0.286f, within(0.001f));
         assertThat(a.manifest().normalization().std()[0]).isCloseTo(0.353f, within(0.001f));
-        assertThat(a.manifest().training()).containsEntry("dataset", "fashion-mnist/train")
+        assertThat(a.manifest().training()).containsEntry("dataset", train.name())
                 .containsEntry("trainSize", 60000).containsEntry("testSize", 10000).containsEntry("epochs", 2)
                 .containsEntry("seed", 42);
         // The artifact, reloaded as a classifier would, scores exactly what training measured.
