@@ -120,7 +120,7 @@ final class TrainerCommand implements Callable<Integer> {
                         TriggerSettings.DEFAULT_COALESCE_DELAY),
                 GateSettings.defaults().withTolerance(tolerance),
                 new RunSettings(epochs, freshEpochs, duration("--max-run-time", maxRunTime), baseImages,
-                        RunSettings.defaults().feedbackShare()),
+                        RunSettings.defaults().feedbackShare(), Duration.ZERO),
                 duration("--join-window", joinWindow),
                 new HttpSettings(httpHost, httpPort,
                         Optional.ofNullable(System.getenv(HttpSettings.ENV_TOKEN)).filter(t -> !t.isEmpty())),
@@ -170,7 +170,8 @@ final class TrainerCommand implements Callable<Integer> {
     /**
      * The trainer {@code osprey demo} runs beside its classifier: unstarted, on the demo's registry,
      * retraining every 500 feedback examples with short runs, so the demo's 10% feedback makes a run
-     * within its first few thousand images.
+     * within its first few thousand images. {@code --count 20000} streams faster than a run trains,
+     * so closing lets a run in flight finish (up to a minute) rather than throwing it away.
      */
     static TrainerApp forDemo(KafkaSettings settings, Path dataset, Path stateDir, MeterRegistry registry)
             throws Exception {
@@ -178,7 +179,7 @@ final class TrainerCommand implements Callable<Integer> {
                         SeedModel.defaultName(dataset))
                 .withTriggers(TriggerSettings.defaults().withRetrainEvery(500))
                 .withRun(RunSettings.defaults().withEpochs(2).withBaseImages(5000)
-                        .withMaxWallTime(Duration.ofSeconds(60)))
+                        .withMaxWallTime(Duration.ofSeconds(60)).withCloseGrace(Duration.ofSeconds(60)))
                 .withStateDir(stateDir);
         return new TrainerApp(config, BaseData.load(dataset), registry);
     }

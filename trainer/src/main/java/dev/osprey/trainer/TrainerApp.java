@@ -309,7 +309,10 @@ public final class TrainerApp implements AutoCloseable {
         if (http != null) {
             http.close();
         }
-        scheduler.close();
+        if (!config.run().closeGrace().isZero() && scheduler.state().running()) {
+            LOG.info("letting a retraining run in flight finish (at most {} s)", config.run().closeGrace().toSeconds());
+        }
+        scheduler.close(config.run().closeGrace());
         if (streams != null) {
             streams.close(Duration.ofSeconds(30));
             streamsMetrics.close();

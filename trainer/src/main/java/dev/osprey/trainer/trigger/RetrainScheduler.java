@@ -99,23 +99,34 @@ public final class RetrainScheduler implements TriggerSink, AutoCloseable {
         }
     }
 
-    /**
-     * Refuses new triggers, drops a scheduled or pending run, interrupts the current one (training
-     * stops after its batch and publishes nothing) and waits for it to end.
-     */
+    /** {@link #close(Duration)} without grace: a run in flight is interrupted at once. */
     @Override
     public void close() {
+        close(Duration.ZERO);
+    }
+
+    /**
+     * Refuses new triggers and drops a scheduled or pending run; lets a run in flight go on for up
+     * to {@code grace}, then interrupts it (training stops after its batch and publishes nothing)
+     * and waits for it to end.
+     */
+    public void close(Duration grace) {
         synchronized (this) {
             closed = true;
             scheduled = null;
             pending = null;
         }
-        executor.shutdownNow();
+        executor.shutdown();
         try {
+            if (!grace.isZero() && executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
+            executor.shutdownNow();
             if (!executor.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warn("the retraining run did not stop within {} s", CLOSE_WAIT.toSeconds());
             }
         } catch (InterruptedException e) {
+            executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

@@ -48,7 +48,7 @@ class TrainingSetsTest {
             }
         }
         TrainingSets sets = TrainingSets.assemble(base, feedback, new GateSettings(20, 0.005, 200, 100),
-                new RunSettings(1, 1, java.time.Duration.ofMinutes(1), 500, 0.5), 1);
+                new RunSettings(1, 1, java.time.Duration.ofMinutes(1), 500, 0.5, java.time.Duration.ZERO), 1);
 
         int repeat = TrainingSets.repeats(500, train, 0.5);
         assertThat(sets.train().size()).isEqualTo(500 + train * repeat);
@@ -68,7 +68,7 @@ class TrainingSetsTest {
                 new StoredExample("huge", new LabelledExample(1, FeedbackKind.IMAGE, 0,
                         new RawImage(40, 2, 1, new byte[80]))));
         TrainingSets sets = TrainingSets.assemble(base, feedback, new GateSettings(20, 0.005, 20, 10),
-                new RunSettings(1, 1, java.time.Duration.ofMinutes(1), 100, 0.5), 1);
+                new RunSettings(1, 1, java.time.Duration.ofMinutes(1), 100, 0.5, java.time.Duration.ZERO), 1);
 
         assertThat(sets.train().size()).isEqualTo(100);
         assertThat(sets.counts()).containsEntry("feedbackSameAsTestImage", 1).containsEntry("feedbackUnusable", 2);

@@ -79,6 +79,27 @@ class RetrainSchedulerTest {
     }
 
     @Test
+    void closingWithGraceLetsTheRunInFlightFinish() throws Exception {
+        List<Boolean> interrupted = new CopyOnWriteArrayList<>();
+        RetrainScheduler s = new RetrainScheduler(r -> {
+            firstRunStarted.countDown();
+            try {
+                Thread.sleep(500);
+                interrupted.add(false);
+            } catch (InterruptedException e) {
+                interrupted.add(true);
+            }
+        }, Duration.ZERO);
+        s.submit(TriggerRequest.of(TriggerSource.HTTP, "first"));
+        assertThat(firstRunStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+        s.close(Duration.ofSeconds(30));
+
+        assertThat(interrupted).containsExactly(false);
+        assertThat(s.state().runsFinished()).isEqualTo(1);
+    }
+
+    @Test
     void aRunnerThatThrowsDoesNotStopTheScheduler() {
         List<String> seen = new CopyOnWriteArrayList<>();
         try (RetrainScheduler s = new RetrainScheduler(r -> {
