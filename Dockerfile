@@ -31,6 +31,7 @@ COPY --from=build /src/app/target/osprey.jar /opt/osprey/osprey.jar
 COPY deploy/docker/osprey-health /usr/local/bin/osprey-health
 # DJL unpacks libtorch (~430 MB) here on the first start of a container.
 ENV DJL_CACHE_DIR=/var/lib/osprey/djl \
+    OMP_WAIT_POLICY=PASSIVE \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
 USER osprey
 WORKDIR /var/lib/osprey

@@ -3,6 +3,7 @@ package dev.osprey.classifier.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.TranslateException;
 import dev.osprey.classifier.batch.BatchClassifier;
@@ -13,7 +14,8 @@ import dev.osprey.core.image.InputSpec;
 import dev.osprey.core.image.ModelInput;
 import dev.osprey.core.image.RawImage;
 import dev.osprey.core.model.ModelManifest;
-import java.nio.FloatBuffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 
@@ -28,6 +30,14 @@ public final class DjlBatchClassifier implements BatchClassifier {
     private final ModelHolder holder;
     /** Reused input buffer per stream thread: a batch of 256 MNIST images is 800 KB. */
     private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[0]);
+    /**
+     * Reused native input buffer per stream thread. From a direct, native-order buffer PyTorch makes
+     * the input tensor without a copy; from a heap array DJL would allocate a new direct buffer per
+     * batch that only the garbage collector frees (native memory grew by hundreds of MB per minute).
+     * The tensor aliases this buffer, so it must be closed before the thread's next batch — the
+     * per-batch NDManager does that.
+     */
+    private final ThreadLocal<ByteBuffer> direct = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
 
     public DjlBatchClassifier(ModelHolder holder) {
         this.holder = holder;
@@ -62,14 +72,28 @@ public final class DjlBatchClassifier implements BatchClassifier {
         }
     }
 
-    private static float[] forward(ModelHolder.Lease lease, float[] data, int n, InputSpec spec) {
+    private float[] forward(ModelHolder.Lease lease, float[] data, int n, InputSpec spec) {
+        int floats = n * spec.size();
+        ByteBuffer buffer = direct(floats);
+        buffer.asFloatBuffer().put(data, 0, floats);
+        buffer.limit(floats * Float.BYTES);
         try (NDManager batch = lease.model().getNDManager().newSubManager()) {
-            NDArray input = batch.create(FloatBuffer.wrap(data, 0, n * spec.size()),
-                    new Shape(n, spec.channels(), spec.height(), spec.width()));
+            NDArray input = batch.create(buffer, new Shape(n, spec.channels(), spec.height(), spec.width()),
+                    DataType.FLOAT32);
             return lease.predictor().predict(new NDList(input));
         } catch (TranslateException e) {
             throw new IllegalStateException("forward pass failed on model " + lease.manifest().tag(), e);
         }
+    }
+
+    private ByteBuffer direct(int floats) {
+        ByteBuffer b = direct.get();
+        if (b.capacity() < floats * Float.BYTES) {
+            b = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
+            direct.set(b);
+        }
+        b.clear();
+        return b;
     }
 
     private float[] scratch(int length) {
