@@ -2,6 +2,9 @@ package dev.osprey.bench.ingest;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
 import dev.osprey.broker.EmbeddedBroker;
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.dataset.Dataset;
@@ -349,11 +352,23 @@ public final class IngestBench {
     }
 
     /**
-     * Without a logback.xml on the bench's classpath every logger would print at DEBUG, and the
-     * broker's and clients' lines would cost CPU in the very process being measured.
+     * Progress to stderr and the report alone on stdout. Without this, with no logback.xml on the
+     * bench's classpath, every logger would print at DEBUG to stdout, and the broker's and clients'
+     * lines would cost CPU in the very process being measured.
      */
     private static void quietLogging() {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        ctx.reset();
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(ctx);
+        encoder.setPattern("%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n");
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
+        stderr.setContext(ctx);
+        stderr.setTarget("System.err");
+        stderr.setEncoder(encoder);
+        stderr.start();
+        ctx.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(stderr);
         ctx.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.WARN);
         ctx.getLogger("state.change.logger").setLevel(Level.ERROR);
         ctx.getLogger("dev.osprey.bench").setLevel(Level.INFO);
