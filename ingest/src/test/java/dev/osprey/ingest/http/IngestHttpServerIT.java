@@ -1,6 +1,7 @@
 package dev.osprey.ingest.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +15,7 @@ import dev.osprey.core.image.ImageEncoder;
 import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.image.RawImage;
 import dev.osprey.core.topic.OspreyTopics;
+import dev.osprey.ingest.IngestException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
@@ -383,6 +385,17 @@ class IngestHttpServerIT {
         assertThat(r.statusCode()).isEqualTo(404);
         assertThat(error(r)).isNotBlank();
         await().atMost(BOUND).until(() -> requests("other", "404") >= 1);
+    }
+
+    @Test
+    void aTakenPortIsAClearErrorAndLeavesNothingRunning() {
+        int taken = server.port();
+        assertThatThrownBy(() -> IngestHttpServer.start(settings, "127.0.0.1", taken, Optional.empty(),
+                new SimpleMeterRegistry()))
+                .isInstanceOf(IngestException.class)
+                .hasMessageStartingWith("cannot serve HTTP on 127.0.0.1:" + taken);
+        assertThat(Thread.getAllStackTraces().keySet()).filteredOn(Thread::isAlive)
+                .filteredOn(t -> t.getName().equals("osprey-ingest-predictions")).hasSize(2);
     }
 
     // ---- helpers
