@@ -8,9 +8,11 @@ import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.core.model.Architecture;
 import dev.osprey.core.model.ModelManifest;
 import dev.osprey.core.topic.TopicAdmin;
+import dev.osprey.ingest.IngestException;
 import dev.osprey.ingest.IngestOptions;
 import dev.osprey.ingest.IngestService;
 import dev.osprey.ingest.ProgressDisplay;
+import dev.osprey.ingest.http.IngestHttpServer;
 import dev.osprey.trainer.TrainerApp;
 import dev.osprey.trainer.publish.ModelPublisher;
 import dev.osprey.trainer.publish.SeedModel;
@@ -73,6 +75,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "Share of images also sent to 'feedback' with their true label (default: ${DEFAULT-VALUE}).")
     double feedback;
 
+    @Option(names = "--http-port", defaultValue = "8080",
+            description = "Port of the HTTP API (POST /images, GET /predictions/{id}, POST /feedback/{id}); "
+                    + "0 picks a free one, -1 turns it off (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
     @Option(names = "--linger", paramLabel = "SECONDS", defaultValue = "0",
             description = "With --count, keep everything (and /metrics) running this long after the summary.")
     long lingerSeconds;
@@ -107,10 +114,12 @@ final class DemoCommand implements Callable<Integer> {
                          registry)) {
                 Optional<MetricsServer> metrics = metricsOptions.start(registry,
                         () -> classifier.running() && classifier.serving().isPresent());
+                Optional<IngestHttpServer> http = Optional.empty();
                 try {
                     classifier.start(Duration.ofMinutes(2));
                     trainer.start(); // after the classifier: it retrains the model the classifier serves
                     watcher.start();
+                    http = startHttp(settings, registry);
                     IngestService ingest = new IngestService(settings, ingestOptions(dataset), registry,
                             ProgressDisplay.none());
                     AtomicReference<Throwable> ingestFailure = new AtomicReference<>();
@@ -129,6 +138,7 @@ final class DemoCommand implements Callable<Integer> {
                         lingerIfAsked(shutdown);
                     }
                 } finally {
+                    http.ifPresent(IngestHttpServer::close);
                     metrics.ifPresent(MetricsServer::close);
                 }
             }
@@ -148,6 +158,19 @@ final class DemoCommand implements Callable<Integer> {
         try (ModelPublisher publisher = new ModelPublisher(settings, "osprey-demo-seed")) {
             return SeedModel.ensure(publisher, dataset, spec, ConsoleTrainingListener.onStderr());
         }
+    }
+
+    /** The ingest HTTP API, as {@code osprey ingest --serve} runs it, unless turned off. */
+    private Optional<IngestHttpServer> startHttp(KafkaSettings settings, PrometheusMeterRegistry registry)
+            throws IngestException {
+        if (httpPort < 0) {
+            return Optional.empty();
+        }
+        IngestHttpServer server = IngestHttpServer.start(settings, "0.0.0.0", httpPort,
+                Optional.ofNullable(System.getenv("OSPREY_API_TOKEN")).filter(t -> !t.isBlank()), registry);
+        System.err.println("HTTP API on http://localhost:" + server.port()
+                + " (POST /images, GET /predictions/{id}, POST /feedback/{id})");
+        return Optional.of(server);
     }
 
     private ClassifierConfig classifierConfig(KafkaSettings settings, Path brokerDir) {
