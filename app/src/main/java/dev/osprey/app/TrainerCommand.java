@@ -144,8 +144,9 @@ final class TrainerCommand implements Callable<Integer> {
             Optional<MetricsServer> metrics = metricsOptions.start(registry, app::running);
             try {
                 app.start();
+                String host = "0.0.0.0".equals(httpHost) ? "localhost" : httpHost;
                 System.out.println("trainer running for " + modelName + app.httpPort()
-                        .map(p -> "; POST http://" + httpHost + ":" + p + "/retrain").orElse("")
+                        .map(p -> "; POST http://" + host + ":" + p + "/retrain").orElse("")
                         + "; Ctrl-C stops it");
                 shutdown.await();
             } finally {

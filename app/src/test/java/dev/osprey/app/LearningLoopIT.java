@@ -76,7 +76,7 @@ class LearningLoopIT {
     private static final int[] MISSING = {0, 6};
     private static final int GATE_IMAGES = 1500;
     private static final int VALIDATION_IMAGES = 500;
-    private static final int BEFORE_SWAP = 3000;
+    private static final int BEFORE_SWAP = 4000;
     private static final int AFTER_SWAP = 1500;
     /** Every other image of the first phase comes back as feedback: exactly one trigger. */
     private static final int RETRAIN_EVERY = BEFORE_SWAP / 2;

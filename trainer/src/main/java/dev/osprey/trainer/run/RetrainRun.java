@@ -155,6 +155,7 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
             if (servingVersion != null) {
                 details.put("servingVersion", servingVersion);
             }
+            details.put("live", live.get());
             String rejection = rejection(candidate, servingScore, result, spec);
             if (rejection != null) {
                 emitVerdict(REJECTED, candidate, servingScore, rejection, details);
