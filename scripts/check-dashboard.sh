@@ -158,7 +158,7 @@ start_ts="$(date +%s)"
 # --linger keeps /metrics up after --count is reached, longer than this check can take.
 echo "== osprey demo --count $count --rate $rate --feedback $feedback (broker on 127.0.0.1:$broker_port)"
 "${osprey[@]}" demo --count "$count" --rate "$rate" --feedback "$feedback" --epochs 1 --linger $(( timeout + 600 )) --status-interval 5000 \
-  --port "$broker_port" --metrics-port "$metrics_port" --metrics-host 127.0.0.1 --http-port 0 >"$work/demo.log" 2>&1 &
+  --port "$broker_port" --metrics-port "$metrics_port" --metrics-host 127.0.0.1 --http-port 0 --trainer-http-port 0 >"$work/demo.log" 2>&1 &
 demo_pid=$!
 # The endpoint comes up once the seed model is trained and published.
 wait_for "$timeout" "ready demo on /readyz" curl -fsS "http://127.0.0.1:$metrics_port/readyz"

@@ -80,6 +80,11 @@ final class DemoCommand implements Callable<Integer> {
                     + "0 picks a free one, -1 turns it off (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
+    @Option(names = "--trainer-http-port", defaultValue = "8081",
+            description = "Port of the trainer's POST /retrain and GET /status; 0 picks a free one, -1 turns it "
+                    + "off (default: ${DEFAULT-VALUE}).")
+    int trainerHttpPort;
+
     @Option(names = "--linger", paramLabel = "SECONDS", defaultValue = "0",
             description = "With --count, keep everything (and /metrics) running this long after the summary.")
     long lingerSeconds;
@@ -111,7 +116,7 @@ final class DemoCommand implements Callable<Integer> {
                  PredictionWatcher watcher = new PredictionWatcher(settings);
                  // trainer: closed first (reverse order), before the classifier it feeds
                  TrainerApp trainer = TrainerCommand.forDemo(settings, dataset, brokerDir.resolve("trainer"),
-                         registry)) {
+                         trainerHttpPort, registry)) {
                 Optional<MetricsServer> metrics = metricsOptions.start(registry,
                         () -> classifier.running() && classifier.serving().isPresent());
                 Optional<IngestHttpServer> http = Optional.empty();

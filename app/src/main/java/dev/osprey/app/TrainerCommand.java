@@ -174,14 +174,16 @@ final class TrainerCommand implements Callable<Integer> {
      * within its first few thousand images. {@code --count 20000} streams faster than a run trains,
      * so closing lets a run in flight finish (up to a minute) rather than throwing it away.
      */
-    static TrainerApp forDemo(KafkaSettings settings, Path dataset, Path stateDir, MeterRegistry registry)
-            throws Exception {
+    static TrainerApp forDemo(KafkaSettings settings, Path dataset, Path stateDir, int httpPort,
+                              MeterRegistry registry) throws Exception {
         TrainerConfig config = TrainerConfig.defaults(settings.bootstrapServers(), settings.topics(),
                         SeedModel.defaultName(dataset))
                 .withTriggers(TriggerSettings.defaults().withRetrainEvery(500))
                 .withRun(RunSettings.defaults().withEpochs(2).withBaseImages(5000)
                         .withMaxWallTime(Duration.ofSeconds(60)).withCloseGrace(Duration.ofSeconds(60)))
-                .withStateDir(stateDir);
+                .withStateDir(stateDir)
+                .withHttp(new HttpSettings("0.0.0.0", httpPort,
+                        Optional.ofNullable(System.getenv(HttpSettings.ENV_TOKEN)).filter(t -> !t.isBlank())));
         return new TrainerApp(config, BaseData.load(dataset), registry);
     }
 
