@@ -91,9 +91,9 @@ final class TrainerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     double tolerance;
 
-    @Option(names = "--join-window", paramLabel = "DURATION", defaultValue = "1h",
-            description = "How far apart in time a label-only correction and its image may be (default: "
-                    + "${DEFAULT-VALUE}).")
+    @Option(names = "--join-window", paramLabel = "DURATION", defaultValue = "10m",
+            description = "How far apart in time a label-only correction and its image may be; the join keeps "
+                    + "the window's images on local disk (default: ${DEFAULT-VALUE}).")
     String joinWindow;
 
     @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + HttpSettings.DEFAULT_PORT,

@@ -24,7 +24,10 @@ import java.util.Optional;
  * @param gate             held-out data and tolerance
  * @param run              epochs, time budget and training mix of a run
  * @param joinWindow       how far apart in time a label-only correction and its image on
- *                         {@code images} (and a prediction and its feedback) may be and still join
+ *                         {@code images} (and a prediction and its feedback) may be and still join;
+ *                         the join stores keep the window's images locally, without changelogs, so
+ *                         their disk grows with it, and a crash loses the corrections still waiting
+ *                         inside the window for their image
  * @param http             the {@code POST /retrain} endpoint
  * @param stateDir         Kafka Streams state directory (a cache: Kafka holds the data); empty uses
  *                         a fresh temporary one, restored from the changelogs at start
@@ -34,7 +37,7 @@ public record TrainerConfig(String bootstrapServers, OspreyTopics topics, String
                             Duration joinWindow, HttpSettings http, Optional<Path> stateDir) {
 
     public static final String DEFAULT_APPLICATION_ID = "osprey-trainer";
-    public static final Duration DEFAULT_JOIN_WINDOW = Duration.ofHours(1);
+    public static final Duration DEFAULT_JOIN_WINDOW = Duration.ofMinutes(10);
 
     public TrainerConfig {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");

@@ -38,7 +38,8 @@ import org.apache.kafka.streams.state.Stores;
  *       image and its correction must lie within {@code joinWindow} of each other (either may come
  *       first). A windowed join, not a table of all images, because only the window's images need
  *       keeping: its stores expire them after the window, where a table would hold every image ever
- *       sent. Labelled images and joined corrections are decoded and kept in the changelogged
+ *       sent. The join stores are local only, without changelogs (see {@link #localOnly}). Labelled
+ *       images and joined corrections are decoded and kept in the changelogged
  *       {@value ExampleRecorder#STORE} store, the trainer's durable training data.</li>
  *   <li><b>Live accuracy.</b> {@code predictions} are joined with every feedback label by id
  *       within the same window; each match is one {@link Outcome}.</li>
@@ -82,8 +83,8 @@ public final class TrainerTopology {
                 .mapValues(FeedbackItem::label, Named.as("correction-labels"));
         KStream<String, FeedbackItem> joinedCorrections = corrections.join(images,
                 (label, image) -> new FeedbackItem(FeedbackKind.CORRECTION, label, image), window,
-                StreamJoined.with(Serdes.String(), Serdes.Integer(), ImageEnvelope.serde())
-                        .withName(IMAGE_JOIN_STORE).withStoreName(IMAGE_JOIN_STORE));
+                localOnly(StreamJoined.with(Serdes.String(), Serdes.Integer(), ImageEnvelope.serde())
+                        .withName(IMAGE_JOIN_STORE).withStoreName(IMAGE_JOIN_STORE)));
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ExampleRecorder.STORE),
                         Serdes.String(), LabelledExample.serde())
@@ -98,13 +99,24 @@ public final class TrainerTopology {
                         .withName("predictions"))
                 .processValues(PredictionParser::new, Named.as("predictions-parse"))
                 .join(labels, Outcome::of, window,
-                        StreamJoined.with(Serdes.String(), PredictedClass.serde(), Serdes.Integer())
-                                .withName(OUTCOME_JOIN_STORE).withStoreName(OUTCOME_JOIN_STORE))
+                        localOnly(StreamJoined.with(Serdes.String(), PredictedClass.serde(), Serdes.Integer())
+                                .withName(OUTCOME_JOIN_STORE).withStoreName(OUTCOME_JOIN_STORE)))
                 .foreach((id, outcome) -> outcomes.accept(outcome), Named.as("outcomes"));
 
         builder.stream(topics.retrain(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("retrain"))
                 .processValues(RetrainRequestParser::new, Named.as("retrain-parse"))
                 .foreach(retrain::accept, Named.as("retrain-requests"));
         return builder.build();
+    }
+
+    /**
+     * A join's stores without changelogs. The image join keeps every image of the window: at 45k
+     * images/s that is terabytes of changelog (its retention is the window plus a day) for little
+     * gain: a store lost to a crash or a task move starts empty, which loses only the corrections
+     * (and predictions) still waiting inside the window for their partner. Examples already joined
+     * are safe in the changelogged examples store.
+     */
+    private static <K, V1, V2> StreamJoined<K, V1, V2> localOnly(StreamJoined<K, V1, V2> joined) {
+        return joined.withLoggingDisabled();
     }
 }
