@@ -7,6 +7,9 @@ final class Errors {
     }
 
     static String describe(Throwable e) {
+        if (e instanceof InterruptedException) {
+            return "stopped before it finished starting";
+        }
         Throwable t = e;
         while ((t.getMessage() == null || t.getMessage().isBlank()) && t.getCause() != null) {
             t = t.getCause();

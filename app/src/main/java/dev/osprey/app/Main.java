@@ -16,6 +16,8 @@ public final class Main {
         int code = 1;
         try {
             code = OspreyCommand.commandLine().execute(args);
+        } catch (Throwable t) {
+            System.err.println("osprey: " + t);
         } finally {
             // Kafka's and DJL's non-daemon threads would otherwise keep the JVM up after the command ends,
             // also when an Error escaped the command.

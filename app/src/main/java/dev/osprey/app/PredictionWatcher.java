@@ -104,6 +104,10 @@ final class PredictionWatcher implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         running = false;
+        if (!thread.isAlive() && thread.getState() == Thread.State.NEW) {
+            consumer.close(Duration.ofSeconds(5)); // never started: the thread would have closed it
+            return;
+        }
         consumer.wakeup();
         thread.join(Duration.ofSeconds(10).toMillis());
     }

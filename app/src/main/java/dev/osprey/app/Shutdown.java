@@ -1,18 +1,32 @@
 package dev.osprey.app;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
-/** Blocks a service command until Ctrl-C or SIGTERM, then lets it close what it opened. */
+/**
+ * Lets a service command run until Ctrl-C or SIGTERM, then close what it opened before the JVM ends.
+ *
+ * <p>A signal that arrives while the command is still starting (waiting for a first model, training
+ * a seed model) interrupts the command's thread, so a stop never waits for start-up to finish.
+ */
 final class Shutdown {
+
+    private static final Duration CLOSE_LIMIT = Duration.ofSeconds(60);
 
     private final CountDownLatch signalled = new CountDownLatch(1);
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final Thread owner = Thread.currentThread();
+    private volatile boolean waiting;
 
     Shutdown() {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             signalled.countDown();
+            if (!waiting) {
+                owner.interrupt();
+            }
             try {
-                closed.await();
+                closed.await(CLOSE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -21,12 +35,18 @@ final class Shutdown {
 
     /** Waits for the signal. */
     void await() throws InterruptedException {
+        waiting = true;
         signalled.await();
     }
 
     /** Waits at most {@code timeout} for the signal; returns whether it came. */
-    boolean awaitFor(java.time.Duration timeout) throws InterruptedException {
-        return signalled.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    boolean awaitFor(Duration timeout) throws InterruptedException {
+        waiting = true;
+        try {
+            return signalled.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            waiting = false;
+        }
     }
 
     /** Tells the shutdown hook the command has closed its resources, so the JVM may end. */

@@ -17,6 +17,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -79,10 +81,7 @@ public final class ClassifierApp implements AutoCloseable {
         KafkaInputReplayer replayer = new KafkaInputReplayer(config.applicationId(), consumerConfig(config));
         streams = new KafkaStreams(ClassifierTopology.build(config.topics(), config.batch(),
                 new DjlBatchClassifier(holder), replayer, metrics), streamsConfig(config, stateDir, metrics));
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("stream thread failed; replacing it (its open transaction is aborted)", e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+        streams.setUncaughtExceptionHandler(new BoundedReplacement());
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics.registry());
         streams.start();
@@ -90,6 +89,32 @@ public final class ClassifierApp implements AutoCloseable {
                 config.applicationId(), config.threads(), config.guarantee().streamsValue(),
                 config.batch().maxBatch(), config.batch().maxDelay().toMillis(),
                 holder.serving().map(ModelManifest::tag).orElse("?"));
+    }
+
+    /**
+     * Replaces a failed stream thread (its open transaction is aborted, nothing is lost), but stops the
+     * client when threads keep failing: a failure that repeats would otherwise spin forever.
+     */
+    private static final class BoundedReplacement implements StreamsUncaughtExceptionHandler {
+
+        private static final int MAX_FAILURES = 5;
+        private static final long WINDOW_NANOS = Duration.ofMinutes(5).toNanos();
+        private final ArrayDeque<Long> failures = new ArrayDeque<>();
+
+        @Override
+        public synchronized StreamThreadExceptionResponse handle(Throwable e) {
+            long now = System.nanoTime();
+            failures.addLast(now);
+            while (now - failures.peekFirst() > WINDOW_NANOS) {
+                failures.removeFirst();
+            }
+            if (failures.size() > MAX_FAILURES) {
+                LOG.error("stream threads failed {} times in 5 minutes; stopping the classifier", failures.size(), e);
+                return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
+            LOG.error("stream thread failed; replacing it (its open transaction is aborted)", e);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        }
     }
 
     /** The model serving now, if any. */
@@ -195,7 +220,7 @@ public final class ClassifierApp implements AutoCloseable {
 
     private static void deleteQuietly(Path dir) {
         try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             LOG.debug("could not delete {}", dir, e);
         }

@@ -92,11 +92,12 @@ public final class BatchingProcessor implements Processor<String, byte[], String
         TopicPartition tp = new TopicPartition(inputTopic, partition);
         OptionalLong committed = replayer.committedOffset(tp);
         if (committed.isEmpty()) {
-            // The pointer and the offsets are committed in one transaction: one without the other means
-            // the offset could not be read. Guessing "nothing to recover" could lose images, so fail the
-            // task; Kafka Streams retries it.
-            throw new IllegalStateException(tp + " has flush pointer " + pointer
-                    + " but no committed offset could be read; retrying the task");
+            // A read_committed offset fetch waits out open transactions, so "no offset" is real: the
+            // group's offsets expired (offsets.retention.minutes) while the pointer, compacted, stayed.
+            // The main consumer then starts over per auto.offset.reset and redelivers what it needs.
+            LOG.warn("{}: flush pointer {} but no committed offset (expired?); relying on redelivery", tp,
+                    pointer);
+            return;
         }
         if (committed.getAsLong() <= pointer) {
             LOG.debug("{}: nothing to recover (flush pointer {}, committed offset {})", tp, pointer,
@@ -126,8 +127,6 @@ public final class BatchingProcessor implements Processor<String, byte[], String
         long offset = context.recordMetadata().map(RecordMetadata::offset).orElseThrow();
         if (pointer == null) {
             movePointer(offset);
-        } else if (offset < pointer) {
-            return; // already flushed: a redelivery under at-least-once
         }
         String id = record.key() != null ? record.key() : inputTopic + '-' + partition + '@' + offset;
         try {
@@ -148,7 +147,8 @@ public final class BatchingProcessor implements Processor<String, byte[], String
                                         long now) throws ImageRejectedException {
         RawImage image = ImageDecoder.decode(value, headers);
         int truth = ImageHeaders.label(headers).orElse(-1);
-        return new PendingImage(id, image, offset, timestamp, truth, now, value, headers);
+        // A record without a timestamp (-1) takes the time it was read: outputs need a valid one.
+        return new PendingImage(id, image, offset, timestamp >= 0 ? timestamp : now, truth, now, value, headers);
     }
 
     private void flushIfDue() {

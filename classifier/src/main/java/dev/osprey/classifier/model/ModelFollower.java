@@ -119,8 +119,17 @@ public final class ModelFollower implements AutoCloseable {
         return r.value() != null && modelName.map(n -> n.equals(r.key())).orElse(true);
     }
 
-    /** Loads, checks and swaps in one artifact, unless it is not newer than what serves. */
+    /** Loads, checks and swaps in one artifact; anything that goes wrong refuses that artifact only. */
     void offer(ConsumerRecord<String, byte[]> record) {
+        try {
+            load(record);
+        } catch (RuntimeException e) {
+            refuse(record.key(), topic + "-" + record.partition() + "@" + record.offset(),
+                    "cannot load: " + e);
+        }
+    }
+
+    private void load(ConsumerRecord<String, byte[]> record) {
         String where = topic + "-" + record.partition() + "@" + record.offset();
         ModelArtifact artifact;
         try {
@@ -166,7 +175,6 @@ public final class ModelFollower implements AutoCloseable {
         refusals.accept(key, reason);
     }
 
-    /** Names of the partitions followed, for logs. */
     @Override
     public String toString() {
         return "ModelFollower[" + topic + modelName.map(n -> ", " + n).orElse("") + "]";

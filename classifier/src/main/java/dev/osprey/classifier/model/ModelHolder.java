@@ -18,6 +18,7 @@ public final class ModelHolder implements AutoCloseable {
 
     private final AtomicReference<ServingModel> current = new AtomicReference<>();
     private final Object arrival = new Object();
+    private volatile boolean closed;
 
     /** A reference to the serving model for the length of one batch. */
     public final class Lease implements AutoCloseable {
@@ -62,6 +63,10 @@ public final class ModelHolder implements AutoCloseable {
 
     /** Makes {@code next} the serving model; the previous one closes when its in-flight batches end. */
     public void swap(ServingModel next) {
+        if (closed) {
+            next.release(); // a follower finishing a load after close: free the model at once
+            return;
+        }
         ServingModel previous = current.getAndSet(next);
         if (previous != null) {
             previous.release();
@@ -93,6 +98,7 @@ public final class ModelHolder implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         ServingModel m = current.getAndSet(null);
         if (m != null) {
             m.release();

@@ -67,8 +67,4 @@ public final class ServingModel {
             LOG.info("closed model {}", manifest.tag());
         }
     }
-
-    boolean closed() {
-        return references.get() == 0;
-    }
 }

@@ -36,11 +36,16 @@ public final class JsonSerde<T> implements Serde<T> {
         if (bytes == null) {
             return null;
         }
+        T value;
         try {
-            return reader.readValue(bytes);
+            value = reader.readValue(bytes);
         } catch (IOException e) {
             throw new SerializationException("not a valid " + type.getSimpleName() + " JSON: " + e.getMessage(), e);
         }
+        if (value == null) {
+            throw new SerializationException("not a valid " + type.getSimpleName() + " JSON: the literal null");
+        }
+        return value;
     }
 
     @Override

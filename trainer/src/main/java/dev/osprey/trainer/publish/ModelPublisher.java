@@ -30,10 +30,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes model versions to the compacted {@code models} topic.
  *
- * <p>The next version is one more than the newest on the topic, read back at publish time, so
- * versions never repeat or go backwards across restarts. Each publish is one transaction of a
- * producer whose transactional id is fixed per model name: a newer publisher fences an older,
- * half-dead one, and a process killed mid-publish leaves nothing visible to read_committed readers.
+ * <p>Each publish is one transaction of a producer whose transactional id is derived from the model
+ * name ({@code osprey-models-<prefix><name>}), whoever publishes: its {@code initTransactions} fences
+ * any other publisher of the same name that is mid-publish, and only then is the newest version
+ * read back from the topic and the next one written. So two publishers (a trainer and an
+ * {@code osprey train --publish}) cannot both write the same version, versions never repeat or go
+ * backwards across restarts, and a process killed mid-publish leaves nothing visible to
+ * read_committed readers.
  */
 public final class ModelPublisher implements AutoCloseable {
 
@@ -41,16 +44,23 @@ public final class ModelPublisher implements AutoCloseable {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final KafkaSettings settings;
-    private final KafkaProducer<String, byte[]> producer;
+    private final String clientId;
 
-    public ModelPublisher(KafkaSettings settings, String transactionalId) {
+    /**
+     * @param clientId names this publisher's producer in broker logs and metrics (e.g. {@code trainer})
+     */
+    public ModelPublisher(KafkaSettings settings, String clientId) {
         this.settings = settings;
+        this.clientId = clientId;
+    }
+
+    private KafkaProducer<String, byte[]> producerFor(String name) {
         Properties p = settings.producerProperties();
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "osprey-models-" + settings.topicPrefix() + name);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "osprey-publisher-" + clientId);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, KafkaSettings.MAX_REQUEST_BYTES);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
-        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-        this.producer.initTransactions();
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
     /** The newest artifact of {@code name} on the topic, if any (a record that no longer parses is skipped). */
@@ -104,32 +114,42 @@ public final class ModelPublisher implements AutoCloseable {
      * @return the manifest as published (name, version and parent filled in)
      */
     public ModelManifest publish(ModelArtifact artifact, String name, int parentVersion) {
-        int version = latestVersion(name) + 1;
-        ModelArtifact published = artifact.withVersion(name, version, parentVersion);
-        producer.beginTransaction();
-        try {
-            producer.send(new ProducerRecord<>(settings.topics().models(), name, published.toBytes()))
-                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            producer.commitTransaction();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            producer.abortTransaction();
-            throw new KafkaException("interrupted publishing " + published.manifest().tag(), e);
-        } catch (ExecutionException | TimeoutException | KafkaException e) {
+        try (KafkaProducer<String, byte[]> producer = producerFor(name)) {
+            producer.initTransactions(); // fences any other publisher of this name before we read
+            int version = latestVersion(name) + 1;
+            ModelArtifact published = artifact.withVersion(name, version, parentVersion);
+            byte[] bytes = published.toBytes();
+            producer.beginTransaction();
             try {
-                producer.abortTransaction();
-            } catch (KafkaException ignored) {
-                // fenced or closed: nothing was committed either way
+                producer.send(new ProducerRecord<>(settings.topics().models(), name, bytes))
+                        .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                producer.commitTransaction();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                abortQuietly(producer);
+                throw new KafkaException("interrupted publishing " + published.manifest().tag(), e);
+            } catch (ExecutionException | TimeoutException | KafkaException e) {
+                abortQuietly(producer);
+                throw new KafkaException("could not publish " + published.manifest().tag() + ": " + e.getMessage(),
+                        e);
             }
-            throw new KafkaException("could not publish " + published.manifest().tag() + ": " + e.getMessage(), e);
+            LOG.info("published {} to {} ({} bytes)", published.manifest().tag(), settings.topics().models(),
+                    bytes.length);
+            return published.manifest();
         }
-        LOG.info("published {} to {} ({} bytes)", published.manifest().tag(), settings.topics().models(),
-                published.toBytes().length);
-        return published.manifest();
     }
 
+    private static void abortQuietly(KafkaProducer<String, byte[]> producer) {
+        try {
+            producer.abortTransaction();
+        } catch (KafkaException ignored) {
+            // fenced or closed: nothing was committed either way
+        }
+    }
+
+    /** Nothing to release: each publish owns its producer for the length of the call. */
     @Override
     public void close() {
-        producer.close(Duration.ofSeconds(10));
+        // kept AutoCloseable so callers need not change if a publisher ever holds a connection again
     }
 }
