@@ -85,16 +85,28 @@ public final class RetrainScheduler implements TriggerSink, AutoCloseable {
             running = true;
         }
         while (next != null) {
+            boolean threwError = true;
             try {
                 runner.accept(next);
+                threwError = false;
             } catch (RuntimeException e) {
+                threwError = false;
                 LOG.error("retraining run ({}) failed", next.source().id(), e);
-            }
-            synchronized (this) {
-                runsFinished++;
-                next = closed || Thread.currentThread().isInterrupted() ? null : pending;
-                pending = null;
-                running = next != null;
+            } catch (Error e) {
+                // The executor's future would swallow it unseen; it still ends this task (no run is
+                // started on a JVM that just ran out of memory), and the finally frees later triggers.
+                LOG.error("retraining run ({}) failed with an error; a pending trigger is dropped",
+                        next.source().id(), e);
+                throw e;
+            } finally {
+                // In a finally: an Error left `running` set would turn every later trigger into a
+                // pending request that no run ever takes.
+                synchronized (this) {
+                    runsFinished++;
+                    next = threwError || closed || Thread.currentThread().isInterrupted() ? null : pending;
+                    pending = null;
+                    running = next != null;
+                }
             }
         }
     }

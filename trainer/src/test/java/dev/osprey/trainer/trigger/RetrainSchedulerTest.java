@@ -113,4 +113,24 @@ class RetrainSchedulerTest {
             assertThat(seen).containsExactly("one", "two");
         }
     }
+
+    @Test
+    void aRunnerThatThrowsAnErrorDoesNotBlockLaterTriggers() {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (RetrainScheduler s = new RetrainScheduler(r -> {
+            seen.add(r.describe());
+            if (seen.size() == 1) {
+                throw new OutOfMemoryError("test: training ran out of memory");
+            }
+        }, Duration.ZERO)) {
+            s.submit(TriggerRequest.of(TriggerSource.HTTP, "one"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsFinished() == 1);
+            assertThat(s.state().running()).isFalse();
+
+            assertThat(s.submit(TriggerRequest.of(TriggerSource.HTTP, "two")))
+                    .isEqualTo(TriggerSink.Submission.SCHEDULED);
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsFinished() == 2);
+            assertThat(seen).containsExactly("one", "two");
+        }
+    }
 }
