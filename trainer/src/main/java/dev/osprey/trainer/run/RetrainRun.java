@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p>Publishing is the last step and one transaction: a run killed or interrupted at any earlier
  * point publishes nothing, and the next version number is read from {@code models} at publish time,
  * so versions never repeat or go backwards across restarts. If another version appeared during the
- * run, the candidate was judged against the wrong model and is not published.
+ * run, the candidate was judged against the wrong model: the run fails instead of accepting it, so
+ * {@code accepted} always means the candidate is about to be published.
  */
 public final class RetrainRun implements Consumer<TriggerRequest> {
 
@@ -161,11 +162,7 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
                 emitVerdict(REJECTED, candidate, servingScore, rejection, details);
                 return report(REJECTED, candidate, servingScore, null, rejection);
             }
-            String why = servingScore == null
-                    ? String.format(Locale.ROOT, "candidate %.4f; no model serves yet", candidate)
-                    : String.format(Locale.ROOT, "candidate %.4f vs serving %.4f (tolerance %.4f)", candidate,
-                            servingScore, config.gate().tolerance());
-            emitVerdict(ACCEPTED, candidate, servingScore, why, details);
+            // Checked before "accepted" is emitted, so that "accepted" means "about to be published".
             int latest = publisher.latestVersion(model);
             int expected = servingVersion == null ? 0 : servingVersion;
             if (latest != expected) {
@@ -173,6 +170,11 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
                         + "); this candidate was not judged against it, so it is not published";
                 throw new RunFailure(stale);
             }
+            String why = servingScore == null
+                    ? String.format(Locale.ROOT, "candidate %.4f; no model serves yet", candidate)
+                    : String.format(Locale.ROOT, "candidate %.4f vs serving %.4f (tolerance %.4f)", candidate,
+                            servingScore, config.gate().tolerance());
+            emitVerdict(ACCEPTED, candidate, servingScore, why, details);
             ModelManifest published = publisher.publish(withRunInfo(result.artifact(), candidate, sets), model,
                     expected);
             TrainingEvent event = new TrainingEvent("published", model, id, published.version(), trigger, null, null,
