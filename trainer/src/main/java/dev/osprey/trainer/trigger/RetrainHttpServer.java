@@ -96,9 +96,11 @@ public final class RetrainHttpServer implements AutoCloseable {
                 respond(ex, 405, Map.of("error", "use POST /retrain"));
                 return;
             }
-            Map<String, String> query = query(ex.getRequestURI().getRawQuery());
             TriggerRequest request;
             try {
+                // In the try: URLDecoder throws IllegalArgumentException on a bad % escape (the JDK
+                // server refuses such a request line itself today, but nothing promises it).
+                Map<String, String> query = query(ex.getRequestURI().getRawQuery());
                 RetrainRequest body = body(ex);
                 String asked = query.getOrDefault("model", model);
                 if (!model.equals(asked)) {
@@ -116,6 +118,9 @@ public final class RetrainHttpServer implements AutoCloseable {
             answer.put("trigger", TriggerSource.HTTP.id());
             answer.put("submission", s.name().toLowerCase(Locale.ROOT));
             respond(ex, s == TriggerSink.Submission.CLOSED ? 503 : 202, answer);
+        } catch (RuntimeException e) {
+            LOG.warn("POST /retrain failed", e);
+            respond(ex, 500, Map.of("error", String.valueOf(e.getMessage())));
         } finally {
             ex.close();
         }
