@@ -123,7 +123,7 @@ final class TrainerCommand implements Callable<Integer> {
                         RunSettings.defaults().feedbackShare(), Duration.ZERO),
                 duration("--join-window", joinWindow),
                 new HttpSettings(httpHost, httpPort,
-                        Optional.ofNullable(System.getenv(HttpSettings.ENV_TOKEN)).filter(t -> !t.isEmpty())),
+                        Optional.ofNullable(System.getenv(HttpSettings.ENV_TOKEN)).filter(t -> !t.isBlank())),
                 Optional.empty());
         return stateDir == null ? c : c.withStateDir(stateDir);
     }
