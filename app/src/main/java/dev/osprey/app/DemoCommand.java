@@ -7,6 +7,7 @@ import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.core.model.Architecture;
 import dev.osprey.core.model.ModelManifest;
+import dev.osprey.core.state.StateDirectory;
 import dev.osprey.core.topic.TopicAdmin;
 import dev.osprey.ingest.IngestException;
 import dev.osprey.ingest.IngestOptions;
@@ -19,16 +20,13 @@ import dev.osprey.trainer.publish.SeedModel;
 import dev.osprey.trainer.train.TrainingSpec;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -100,8 +98,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         Path dataset = data.resolve(true);
         Architecture architecture = Architecture.fromId(arch);
-        boolean temporary = dataDir == null;
-        Path brokerDir = temporary ? Files.createTempDirectory("osprey-demo-") : dataDir;
+        StateDirectory state = StateDirectory.of(Optional.ofNullable(dataDir), "osprey-demo-");
+        Path brokerDir = state.path();
         Shutdown shutdown = new Shutdown();
         long started = System.nanoTime();
         PrometheusMeterRegistry registry = MetricsOptions.newRegistry("demo");
@@ -148,9 +146,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
         } finally {
-            if (temporary) {
-                deleteRecursively(brokerDir);
-            }
+            state.close();
             shutdown.done();
         }
         return 0;
@@ -236,14 +232,6 @@ final class DemoCommand implements Callable<Integer> {
         if (lingerSeconds > 0) {
             System.err.println("lingering " + lingerSeconds + " s (metrics stay up); Ctrl-C ends it");
             shutdown.awaitFor(Duration.ofSeconds(lingerSeconds));
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            System.err.println("could not delete " + dir + ": " + e.getMessage());
         }
     }
 }

@@ -9,16 +9,13 @@ import dev.osprey.classifier.model.ModelFollower;
 import dev.osprey.classifier.model.ModelHolder;
 import dev.osprey.core.format.TrainingEvent;
 import dev.osprey.core.model.ModelManifest;
+import dev.osprey.core.state.StateDirectory;
 import dev.osprey.core.topic.OspreyTopics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -48,8 +45,7 @@ public final class ClassifierApp implements AutoCloseable {
     private final ModelHolder holder = new ModelHolder();
     private final KafkaProducer<String, byte[]> events;
     private final ModelFollower follower;
-    private final Path stateDir;
-    private final boolean ownsStateDir;
+    private final StateDirectory stateDir;
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
 
@@ -57,8 +53,7 @@ public final class ClassifierApp implements AutoCloseable {
         this.config = config;
         this.metrics = new ClassifierMetrics(registry);
         configurePyTorchThreads(config.intraOpThreads());
-        this.stateDir = config.stateDir().orElseGet(ClassifierApp::temporaryStateDir);
-        this.ownsStateDir = config.stateDir().isEmpty();
+        this.stateDir = StateDirectory.of(config.stateDir(), "osprey-classifier-");
         this.events = new KafkaProducer<>(eventProducerConfig(config), new StringSerializer(), new ByteArraySerializer());
         this.follower = new ModelFollower(consumerConfig(config), config.topics().models(), config.modelName(),
                 holder, device(), metrics, this::reportRefusal);
@@ -80,7 +75,7 @@ public final class ClassifierApp implements AutoCloseable {
         }
         KafkaInputReplayer replayer = new KafkaInputReplayer(config.applicationId(), consumerConfig(config));
         streams = new KafkaStreams(ClassifierTopology.build(config.topics(), config.batch(),
-                new DjlBatchClassifier(holder), replayer, metrics), streamsConfig(config, stateDir, metrics));
+                new DjlBatchClassifier(holder), replayer, metrics), streamsConfig(config, stateDir.path(), metrics));
         streams.setUncaughtExceptionHandler(new BoundedReplacement());
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics.registry());
@@ -192,14 +187,6 @@ public final class ClassifierApp implements AutoCloseable {
         return d;
     }
 
-    private static Path temporaryStateDir() {
-        try {
-            return Files.createTempDirectory("osprey-classifier-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a Kafka Streams state directory", e);
-        }
-    }
-
     @Override
     public void close() {
         if (streams != null) {
@@ -213,16 +200,6 @@ public final class ClassifierApp implements AutoCloseable {
         }
         holder.close();
         events.close(Duration.ofSeconds(5));
-        if (ownsStateDir) {
-            deleteQuietly(stateDir);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.debug("could not delete {}", dir, e);
-        }
+        stateDir.close();
     }
 }

@@ -3,6 +3,7 @@ package dev.osprey.trainer;
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.format.RetrainRequest;
 import dev.osprey.core.topic.OspreyTopics;
+import dev.osprey.core.state.StateDirectory;
 import dev.osprey.trainer.feedback.ExampleRecorder;
 import dev.osprey.trainer.feedback.FeedbackKind;
 import dev.osprey.trainer.feedback.FeedbackListener;
@@ -25,11 +26,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,7 +36,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.TopicConfig;
@@ -81,8 +79,7 @@ public final class TrainerApp implements AutoCloseable {
     private final RetrainScheduler scheduler;
     private final FeedbackCounter counter;
     private final AtomicLong stored = new AtomicLong();
-    private final Path stateDir;
-    private final boolean ownsStateDir;
+    private final StateDirectory stateDir;
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
     private RetrainHttpServer http;
@@ -94,8 +91,7 @@ public final class TrainerApp implements AutoCloseable {
     public TrainerApp(TrainerConfig config, BaseData base, MeterRegistry registry) {
         this.config = config;
         this.metrics = new TrainerMetrics(registry);
-        this.stateDir = config.stateDir().orElseGet(TrainerApp::temporaryStateDir);
-        this.ownsStateDir = config.stateDir().isEmpty();
+        this.stateDir = StateDirectory.of(config.stateDir(), "osprey-trainer-");
         KafkaSettings settings = new KafkaSettings(config.bootstrapServers(), config.topics());
         this.events = new TrainingEvents(settings.producerProperties(), config.topics().trainingEvents());
         this.publisher = new ModelPublisher(settings, "osprey-trainer-" + config.topics().prefix()
@@ -126,7 +122,7 @@ public final class TrainerApp implements AutoCloseable {
      */
     public void start() {
         streams = new KafkaStreams(TrainerTopology.build(config.topics(), config.joinWindow(), feedbackListener(),
-                live::record, this::retrainRequested), streamsConfig(config, stateDir));
+                live::record, this::retrainRequested), streamsConfig(config, stateDir.path()));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("trainer stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -296,14 +292,6 @@ public final class TrainerApp implements AutoCloseable {
         }
     }
 
-    private static Path temporaryStateDir() {
-        try {
-            return Files.createTempDirectory("osprey-trainer-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a Kafka Streams state directory", e);
-        }
-    }
-
     @Override
     public void close() {
         if (http != null) {
@@ -319,18 +307,8 @@ public final class TrainerApp implements AutoCloseable {
         }
         publisher.close();
         events.close();
-        if (ownsStateDir) {
-            deleteQuietly(stateDir);
-        }
+        stateDir.close();
         LOG.info("trainer {} closed", config.applicationId());
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.debug("could not delete {}", dir, e);
-        }
     }
 
     @Override
