@@ -42,8 +42,9 @@ final class ClassifierCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", description = "Stream threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--intra-op-threads", defaultValue = "0",
-            description = "PyTorch intra-op threads; 0 keeps PyTorch's default (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--intra-op-threads", defaultValue = "1",
+            description = "PyTorch intra-op threads per forward pass; 0 keeps PyTorch's default, one per core "
+                    + "(default: ${DEFAULT-VALUE}; scale with --threads instead).")
     int intraOpThreads;
 
     @Option(names = "--commit-interval", paramLabel = "MS", defaultValue = "100",

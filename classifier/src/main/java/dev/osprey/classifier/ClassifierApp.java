@@ -2,6 +2,7 @@ package dev.osprey.classifier;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.osprey.classifier.batch.KafkaInputReplayer;
 import dev.osprey.classifier.deadletter.DeadLetterHandler;
 import dev.osprey.classifier.model.DjlBatchClassifier;
@@ -173,10 +174,16 @@ public final class ClassifierApp implements AutoCloseable {
                 TrainingEvent.serde().toBytes(event)));
     }
 
-    /** PyTorch reads its thread counts once, when the engine starts: set them before that. */
+    /**
+     * PyTorch reads {@code ai.djl.pytorch.num_threads} once, when the engine starts; in a JVM that
+     * started it earlier ({@code osprey demo} trains a seed model first) the property comes too late.
+     * The count set here still reaches the stream threads: PyTorch keeps it in a global that each
+     * thread adopts at its first parallel operator, and the stream threads start after this.
+     */
     private static void configurePyTorchThreads(int intraOp) {
         if (intraOp > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOp));
+            JniUtils.setNumThreads(intraOp);
         }
     }
 

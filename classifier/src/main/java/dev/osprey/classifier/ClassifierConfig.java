@@ -17,7 +17,10 @@ import java.util.Optional;
  * @param batch            micro-batching limits
  * @param guarantee        processing guarantee
  * @param threads          stream threads, each with its own predictor
- * @param intraOpThreads   PyTorch intra-op threads; 0 leaves PyTorch's default
+ * @param intraOpThreads   PyTorch intra-op threads per forward pass; 0 leaves PyTorch's default (one
+ *                         per core). Default 1: the stream thread, the Kafka clients (and a co-located
+ *                         broker) already use the cores, and an OpenMP worker that is not scheduled
+ *                         stalls every forward pass; scale with {@code threads} instead
  * @param commitInterval   Kafka Streams commit interval
  * @param modelName        follow only this model name; empty follows every name on {@code models}
  * @param stateDir         Kafka Streams state directory; empty uses a fresh temporary one
@@ -29,6 +32,8 @@ public record ClassifierConfig(String bootstrapServers, OspreyTopics topics, Str
                                Optional<String> instanceId) {
 
     public static final String DEFAULT_APPLICATION_ID = "osprey-classifier";
+    /** See {@code intraOpThreads}; measured in docs/BENCHMARKS.md. */
+    public static final int DEFAULT_INTRA_OP_THREADS = 1;
 
     /** The processing guarantee, as named on the command line. */
     public enum Guarantee {
@@ -80,8 +85,8 @@ public record ClassifierConfig(String bootstrapServers, OspreyTopics topics, Str
     /** Defaults for a cluster at {@code bootstrapServers}. */
     public static ClassifierConfig defaults(String bootstrapServers, OspreyTopics topics) {
         return new ClassifierConfig(bootstrapServers, topics, topics.prefix() + DEFAULT_APPLICATION_ID,
-                BatchSettings.defaults(), Guarantee.EXACTLY_ONCE, 1, 0, Duration.ofMillis(100), Optional.empty(),
-                Optional.empty(), Optional.empty());
+                BatchSettings.defaults(), Guarantee.EXACTLY_ONCE, 1, DEFAULT_INTRA_OP_THREADS,
+                Duration.ofMillis(100), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     public ClassifierConfig withBatch(BatchSettings newBatch) {
