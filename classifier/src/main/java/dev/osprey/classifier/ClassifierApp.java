@@ -9,6 +9,7 @@ import dev.osprey.classifier.model.DjlBatchClassifier;
 import dev.osprey.classifier.model.ModelFollower;
 import dev.osprey.classifier.model.ModelHolder;
 import dev.osprey.core.format.TrainingEvent;
+import dev.osprey.core.model.ModelArtifact;
 import dev.osprey.core.model.ModelManifest;
 import dev.osprey.core.state.StateDirectory;
 import dev.osprey.core.topic.OspreyTopics;
@@ -183,6 +184,7 @@ public final class ClassifierApp implements AutoCloseable {
     private static void configurePyTorchThreads(int intraOp) {
         if (intraOp > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOp));
+            Engine.getEngine(ModelArtifact.ENGINE); // loads libtorch (reading the property) if not yet loaded
             JniUtils.setNumThreads(intraOp);
         }
     }
