@@ -228,6 +228,9 @@ public final class EmbeddedBroker implements AutoCloseable {
         return p;
     }
 
+    private static final String TRANSACTION_VERSION = "transaction.version";
+    private static final short TRANSACTION_VERSION_LEVEL = 1;
+
     private static void formatIfNew(KafkaConfig config, Path logDir) {
         if (Files.exists(logDir.resolve(MetaPropertiesEnsemble.META_PROPERTIES_NAME))) {
             return;
@@ -241,6 +244,11 @@ public final class EmbeddedBroker implements AutoCloseable {
                     .setControllerListenerName(CONTROLLER_LISTENER)
                     .setMetadataLogDirectory(config.metadataLogDir())
                     .addDirectory(logDir.toString())
+                    // Transactions v2 (KIP-890) in 4.3.1: under CPU pressure a transactional producer's
+                    // first batch after a commit can meet CONCURRENT_TRANSACTIONS, and its later batches
+                    // then retry OUT_OF_ORDER_SEQUENCE_NUMBER without end, stalling the classifier.
+                    // Version 1 is the protocol exactly_once_v2 was built on (KIP-447).
+                    .setFeatureLevel(TRANSACTION_VERSION, TRANSACTION_VERSION_LEVEL)
                     .run();
             LOG.info("Formatted Kafka storage in {}", logDir);
         } catch (Exception e) {
