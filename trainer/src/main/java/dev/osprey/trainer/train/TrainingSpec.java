@@ -75,7 +75,7 @@ public record TrainingSpec(Architecture architecture, int epochs, int batchSize,
 
     /**
      * Settings that reach the documented accuracies on Fashion-MNIST (mlp, cnn) in a few minutes on
-     * two CPU cores; see {@code docs/TRAINING-NOTES.md}.
+     * two CPU cores; see {@code docs/BENCHMARKS.md (training)}.
      */
     public static TrainingSpec defaults(Architecture architecture) {
         return switch (architecture) {

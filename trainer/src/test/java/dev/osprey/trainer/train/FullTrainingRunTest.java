@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * The full Fashion-MNIST runs of docs/TRAINING-NOTES.md, minutes long, so only on request:
+ * The full Fashion-MNIST runs of docs/BENCHMARKS.md (training), minutes long, so only on request:
  * {@code mvn -B -o -pl trainer test -Dtest=FullTrainingRunTest -Dosprey.measure="cnn"}; the property
  * holds {@link MeasureTraining}'s arguments, separated by spaces. It prints numbers and asserts nothing.
  */

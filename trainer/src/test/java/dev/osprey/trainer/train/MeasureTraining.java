@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The full Fashion-MNIST runs behind docs/TRAINING-NOTES.md; a program, not a test (minutes long).
+ * The full Fashion-MNIST runs behind docs/BENCHMARKS.md (training); a program, not a test (minutes long).
  * Arguments: architecture id, then optionally epochs, batch size, learning rate, max shift, optimizer
  * ({@code adam} or {@code sgd}), weight decay, and an output file; {@code -} keeps a default.
  */

@@ -35,7 +35,7 @@ class ModelTrainerTest {
     @BeforeAll
     static void loadDataAndUseOneThread() {
         // On a busy two-core machine two OpenMP threads that spin-wait train ~20x slower than one
-        // (measured: 460 vs 8600 images/s for the MLP; see docs/TRAINING-NOTES.md). One thread also
+        // (measured: 460 vs 8600 images/s for the MLP; see docs/BENCHMARKS.md (training)). One thread also
         // makes the CNN bit-reproducible: multi-threaded convolution gradients differ in the last bits.
         Engine.getEngine(ModelArtifact.ENGINE);
         engineThreads = JniUtils.getNumThreads();
