@@ -184,8 +184,9 @@ public final class ClassifierBench {
 
     /**
      * The scenarios repeated and compared with each other: the limit; the classifier EOS, ALOS and
-     * per-record as Osprey runs it today (PyTorch's default intra-op threads, one per core); the
-     * same three with one intra-op thread; and EOS with two stream threads.
+     * per-record with PyTorch's default intra-op threads (one per core); the same three with one
+     * intra-op thread ({@code -t1}, the classifier's default since the first runs of this bench);
+     * and EOS with two stream threads.
      */
     private List<Scenario> keyScenarios() {
         int n = options.images();

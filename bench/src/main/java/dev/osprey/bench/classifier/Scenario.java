@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param batch      micro-batching limits (ignored by the passthrough)
  * @param images     images pre-loaded for a throughput run
  * @param intraOp    PyTorch intra-op threads of the stream thread's forward passes; 0 for PyTorch's
- *                   default (one per core), which is what the classifier gets unless configured
+ *                   default (one per core), the classifier's default before it chose 1
  * @param threads    Kafka Streams stream threads (the classifier's {@code --threads}), each with its own
  *                   predictor
  * @param latencyOf  for a latency run: the throughput scenario whose median rate sets the input rate
@@ -81,7 +81,8 @@ record Scenario(String name, String group, App app, Guarantee guarantee, BatchSe
 
     /** Intra-op threads, and the stream threads when more than one. */
     String intraOpText() {
-        String intra = app == App.PASSTHROUGH ? "-" : intraOp == 0 ? "default" : Integer.toString(intraOp);
+        String intra = app == App.PASSTHROUGH ? "-"
+                : intraOp == 0 ? "PyTorch's (" + TorchThreads.engineDefault() + ")" : Integer.toString(intraOp);
         return threads == 1 ? intra : intra + " (" + threads + " stream threads)";
     }
 
