@@ -78,7 +78,7 @@ final class ClassifierCommand implements Callable<Integer> {
     long modelWaitSeconds;
 
     ClassifierConfig config(KafkaSettings settings) {
-        return new ClassifierConfig(settings.bootstrapServers(), settings.topics(),
+        return new ClassifierConfig(settings,
                 settings.topicPrefix() + applicationId, new BatchSettings(maxBatch, Duration.ofMillis(maxDelayMs)),
                 ClassifierConfig.Guarantee.parse(guarantee), threads, intraOpThreads,
                 Duration.ofMillis(commitIntervalMs), Optional.ofNullable(modelName), Optional.ofNullable(stateDir),
@@ -89,7 +89,7 @@ final class ClassifierCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KafkaSettings settings = kafka.settings();
         ClassifierConfig config = config(settings);
-        TopicAdmin.ensureTopics(settings.bootstrapServers(), settings.topics());
+        TopicAdmin.ensureTopics(settings);
         PrometheusMeterRegistry registry = MetricsOptions.newRegistry("classifier");
         Shutdown shutdown = new Shutdown();
         try (ClassifierApp app = new ClassifierApp(config, registry)) {

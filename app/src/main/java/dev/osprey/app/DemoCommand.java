@@ -175,7 +175,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private ClassifierConfig classifierConfig(KafkaSettings settings, Path brokerDir) {
-        return ClassifierConfig.defaults(settings.bootstrapServers(), settings.topics())
+        return ClassifierConfig.defaults(settings)
                 .withStateDir(brokerDir.resolve("streams"));
     }
 

@@ -1,9 +1,12 @@
 package dev.osprey.app;
 
 import dev.osprey.core.config.KafkaSettings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
-/** The options every service command takes to find its cluster. */
+/** The options every command that talks to Kafka takes: where the cluster is, and how to connect. */
 final class KafkaOptions {
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
@@ -14,8 +17,18 @@ final class KafkaOptions {
             description = "Prefix of every Osprey topic name (env OSPREY_TOPIC_PREFIX, default none).")
     String topicPrefix;
 
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Kafka client properties for every client (SASL, TLS, timeouts), in the format of "
+                    + "Kafka's client.properties (env OSPREY_KAFKA_CONFIG). OSPREY_KAFKA_<NAME> variables "
+                    + "(OSPREY_KAFKA_SECURITY_PROTOCOL is security.protocol) override it.")
+    Path kafkaConfig;
+
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+            description = "One Kafka client property (repeatable); overrides the file and the environment.")
+    List<String> kafkaProperties = new ArrayList<>();
+
     KafkaSettings settings() {
-        KafkaSettings s = KafkaSettings.fromEnv(bootstrapServers, System.getenv());
+        KafkaSettings s = KafkaSettings.fromSources(bootstrapServers, kafkaConfig, kafkaProperties, System.getenv());
         return topicPrefix == null ? s : s.withTopicPrefix(topicPrefix);
     }
 }

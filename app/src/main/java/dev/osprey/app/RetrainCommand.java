@@ -1,6 +1,7 @@
 package dev.osprey.app;
 
 import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.topic.TopicAdmin;
 import dev.osprey.core.dataset.DatasetLocator;
 import dev.osprey.core.format.RetrainRequest;
 import dev.osprey.trainer.publish.SeedModel;
@@ -59,6 +60,7 @@ final class RetrainCommand implements Callable<Integer> {
         String user = System.getProperty("user.name", "");
         RetrainRequest request = new RetrainRequest(user.isBlank() ? reason : reason + " [" + user + "]", WHO,
                 options);
+        TopicAdmin.ensureTopics(settings); // never let the producer auto-create 'retrain'
         RecordMetadata m = RetrainRequests.send(settings, name, request);
         System.out.println("asked to retrain " + name + (fresh ? " from scratch" : "") + " (" + m.topic() + "-"
                 + m.partition() + "@" + m.offset() + "); follow it on " + settings.topics().trainingEvents());

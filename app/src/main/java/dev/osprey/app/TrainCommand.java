@@ -1,11 +1,13 @@
 package dev.osprey.app;
 
+import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.dataset.Dataset;
 import dev.osprey.core.dataset.Datasets;
 import dev.osprey.core.dataset.Split;
 import dev.osprey.core.model.Architecture;
 import dev.osprey.core.model.ModelArtifact;
 import dev.osprey.core.model.ModelManifest;
+import dev.osprey.core.topic.TopicAdmin;
 import dev.osprey.trainer.publish.ModelPublisher;
 import dev.osprey.trainer.publish.SeedModel;
 import dev.osprey.trainer.train.ModelTrainer;
@@ -101,7 +103,11 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("wrote " + out);
         }
         if (publish) {
-            try (ModelPublisher publisher = new ModelPublisher(kafka.settings(),
+            KafkaSettings settings = kafka.settings();
+            // Before any producer touches 'models': a broker that auto-creates topics would make it
+            // with one partition, the delete policy and a 1 MB record limit.
+            TopicAdmin.ensureTopics(settings);
+            try (ModelPublisher publisher = new ModelPublisher(settings,
                     "osprey-train-" + spec.modelName())) {
                 ModelManifest m = publisher.publish(artifact, spec.modelName(), 0);
                 System.out.println("published " + m.tag());

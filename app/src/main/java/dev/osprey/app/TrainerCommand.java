@@ -114,7 +114,7 @@ final class TrainerCommand implements Callable<Integer> {
     Path stateDir;
 
     TrainerConfig config(KafkaSettings settings, String modelName) {
-        TrainerConfig c = new TrainerConfig(settings.bootstrapServers(), settings.topics(),
+        TrainerConfig c = new TrainerConfig(settings,
                 settings.topicPrefix() + applicationId, modelName, Architecture.fromId(arch),
                 new TriggerSettings(retrainEvery, minLiveAccuracy, accuracyWindow,
                         TriggerSettings.DEFAULT_COALESCE_DELAY),
@@ -135,7 +135,7 @@ final class TrainerCommand implements Callable<Integer> {
         String modelName = model != null ? model : SeedModel.defaultName(dataPath);
         TrainerConfig config = config(settings, modelName);
         BaseData base = BaseData.load(dataPath);
-        TopicAdmin.ensureTopics(settings.bootstrapServers(), settings.topics());
+        TopicAdmin.ensureTopics(settings);
         ModelManifest serving = seed(settings, config, base);
         System.err.println("serving " + serving.tag());
         PrometheusMeterRegistry registry = MetricsOptions.newRegistry("trainer");
@@ -176,8 +176,7 @@ final class TrainerCommand implements Callable<Integer> {
      */
     static TrainerApp forDemo(KafkaSettings settings, Path dataset, Path stateDir, int httpPort,
                               MeterRegistry registry) throws Exception {
-        TrainerConfig config = TrainerConfig.defaults(settings.bootstrapServers(), settings.topics(),
-                        SeedModel.defaultName(dataset))
+        TrainerConfig config = TrainerConfig.defaults(settings, SeedModel.defaultName(dataset))
                 .withTriggers(TriggerSettings.defaults().withRetrainEvery(500))
                 .withRun(RunSettings.defaults().withEpochs(2).withBaseImages(5000)
                         .withMaxWallTime(Duration.ofSeconds(60)).withCloseGrace(Duration.ofSeconds(60)))

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -83,6 +84,18 @@ public final class EmbeddedBroker implements AutoCloseable {
      *                                 come up within 60 s
      */
     public static EmbeddedBroker start(Path dataDir, int port) {
+        return start(dataDir, port, false);
+    }
+
+    /**
+     * Starts a broker with the size limits Kafka ships (1 MB records, topics auto-created on first
+     * use), as a user's stock cluster has them: tests use it to prove Osprey needs nothing more.
+     */
+    public static EmbeddedBroker startStock(Path dataDir, int port) {
+        return start(dataDir, port, true);
+    }
+
+    private static EmbeddedBroker start(Path dataDir, int port, boolean stock) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("broker port must be in [0, 65535], not " + port);
         }
@@ -90,7 +103,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         DataDirLock lock = DataDirLock.acquire(absolute);
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOnce(absolute, port == 0 ? freePort() : port, lock);
+                return startOnce(absolute, port == 0 ? freePort() : port, lock, stock);
             } catch (EmbeddedBrokerException e) {
                 // A port found free can be taken by another process before the broker binds it.
                 boolean portRace = port == 0 && rootCause(e) instanceof BindException;
@@ -103,10 +116,14 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
-    private static EmbeddedBroker startOnce(Path dataDir, int brokerPort, DataDirLock lock) {
+    private static EmbeddedBroker startOnce(Path dataDir, int brokerPort, DataDirLock lock, boolean stock) {
         Path logDir = dataDir.resolve("kafka-logs");
         int controllerPort = freePort();
-        KafkaConfig config = new KafkaConfig(brokerProperties(logDir, brokerPort, controllerPort), false);
+        Properties props = brokerProperties(logDir, brokerPort, controllerPort);
+        if (stock) {
+            STOCK_DEFAULTS.forEach(props::remove);
+        }
+        KafkaConfig config = new KafkaConfig(props, false);
         long started = System.nanoTime();
         formatIfNew(config, logDir);
 
@@ -192,6 +209,10 @@ public final class EmbeddedBroker implements AutoCloseable {
     public String toString() {
         return "EmbeddedBroker[" + bootstrapServers + ", " + dataDir + "]";
     }
+
+    /** What {@link #startStock} leaves at Kafka's defaults. */
+    private static final List<String> STOCK_DEFAULTS = List.of("message.max.bytes", "replica.fetch.max.bytes",
+            "socket.request.max.bytes");
 
     static Properties brokerProperties(Path logDir, int brokerPort, int controllerPort) {
         Properties p = new Properties();

@@ -1,6 +1,7 @@
 package dev.osprey.classifier;
 
 import dev.osprey.classifier.batch.BatchSettings;
+import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.topic.OspreyTopics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,8 +12,7 @@ import java.util.Optional;
 /**
  * Everything the classifier is told at start, validated once.
  *
- * @param bootstrapServers Kafka bootstrap servers
- * @param topics           topic names
+ * @param kafka            where the cluster is, how to connect, and the topic names
  * @param applicationId    Kafka Streams application id (instances with the same id share partitions)
  * @param batch            micro-batching limits
  * @param guarantee        processing guarantee
@@ -26,7 +26,7 @@ import java.util.Optional;
  * @param stateDir         Kafka Streams state directory; empty uses a fresh temporary one
  * @param instanceId       static group membership id ({@code group.instance.id}); empty for dynamic membership
  */
-public record ClassifierConfig(String bootstrapServers, OspreyTopics topics, String applicationId,
+public record ClassifierConfig(KafkaSettings kafka, String applicationId,
                                BatchSettings batch, Guarantee guarantee, int threads, int intraOpThreads,
                                Duration commitInterval, Optional<String> modelName, Optional<Path> stateDir,
                                Optional<String> instanceId) {
@@ -61,8 +61,7 @@ public record ClassifierConfig(String bootstrapServers, OspreyTopics topics, Str
     }
 
     public ClassifierConfig {
-        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-        Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(batch, "batch");
         Objects.requireNonNull(guarantee, "guarantee");
         Objects.requireNonNull(modelName, "modelName");
@@ -82,30 +81,45 @@ public record ClassifierConfig(String bootstrapServers, OspreyTopics topics, Str
         }
     }
 
-    /** Defaults for a cluster at {@code bootstrapServers}. */
+    /** Defaults for a cluster at {@code bootstrapServers}, with Osprey's default client settings. */
     public static ClassifierConfig defaults(String bootstrapServers, OspreyTopics topics) {
-        return new ClassifierConfig(bootstrapServers, topics, topics.prefix() + DEFAULT_APPLICATION_ID,
+        return defaults(new KafkaSettings(bootstrapServers, topics));
+    }
+
+    /** Defaults for the cluster {@code kafka} describes. */
+    public static ClassifierConfig defaults(KafkaSettings kafka) {
+        return new ClassifierConfig(kafka, kafka.topicPrefix() + DEFAULT_APPLICATION_ID,
                 BatchSettings.defaults(), Guarantee.EXACTLY_ONCE, 1, DEFAULT_INTRA_OP_THREADS,
                 Duration.ofMillis(100), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
+    /** Kafka bootstrap servers. */
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    /** Topic names. */
+    public OspreyTopics topics() {
+        return kafka.topics();
+    }
+
     public ClassifierConfig withBatch(BatchSettings newBatch) {
-        return new ClassifierConfig(bootstrapServers, topics, applicationId, newBatch, guarantee, threads,
+        return new ClassifierConfig(kafka, applicationId, newBatch, guarantee, threads,
                 intraOpThreads, commitInterval, modelName, stateDir, instanceId);
     }
 
     public ClassifierConfig withGuarantee(Guarantee g) {
-        return new ClassifierConfig(bootstrapServers, topics, applicationId, batch, g, threads, intraOpThreads,
+        return new ClassifierConfig(kafka, applicationId, batch, g, threads, intraOpThreads,
                 commitInterval, modelName, stateDir, instanceId);
     }
 
     public ClassifierConfig withStateDir(Path dir) {
-        return new ClassifierConfig(bootstrapServers, topics, applicationId, batch, guarantee, threads,
+        return new ClassifierConfig(kafka, applicationId, batch, guarantee, threads,
                 intraOpThreads, commitInterval, modelName, Optional.of(dir), instanceId);
     }
 
     public ClassifierConfig withApplicationId(String id) {
-        return new ClassifierConfig(bootstrapServers, topics, id, batch, guarantee, threads, intraOpThreads,
+        return new ClassifierConfig(kafka, id, batch, guarantee, threads, intraOpThreads,
                 commitInterval, modelName, stateDir, instanceId);
     }
 }

@@ -92,7 +92,7 @@ public final class TrainerApp implements AutoCloseable {
         this.config = config;
         this.metrics = new TrainerMetrics(registry);
         this.stateDir = StateDirectory.of(config.stateDir(), "osprey-trainer-");
-        KafkaSettings settings = new KafkaSettings(config.bootstrapServers(), config.topics());
+        KafkaSettings settings = config.kafka();
         this.events = new TrainingEvents(settings.producerProperties(), config.topics().trainingEvents());
         this.publisher = new ModelPublisher(settings, "osprey-trainer-" + config.topics().prefix()
                 + config.modelName());
@@ -146,9 +146,7 @@ public final class TrainerApp implements AutoCloseable {
 
     /** The Kafka Streams properties: a static method so tests can inspect them. */
     public static Properties streamsConfig(TrainerConfig config, Path stateDir) {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        Properties p = config.kafka().streamsProperties(config.applicationId());
         // The trainer writes only to its own stores: re-processing a record after a crash puts the same
         // example again under the same id, so at-least-once loses nothing and costs no transactions.
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);

@@ -1,6 +1,7 @@
 package dev.osprey.trainer;
 
 import dev.osprey.core.model.Architecture;
+import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.topic.OspreyTopics;
 import dev.osprey.trainer.run.GateSettings;
 import dev.osprey.trainer.run.RunSettings;
@@ -14,8 +15,7 @@ import java.util.Optional;
 /**
  * Everything the trainer service is told at start, validated once.
  *
- * @param bootstrapServers Kafka bootstrap servers
- * @param topics           topic names
+ * @param kafka            where the cluster is, how to connect, and the topic names
  * @param applicationId    Kafka Streams application id; run one trainer per model name
  * @param modelName        the model this trainer retrains and publishes (the key on {@code models})
  * @param architecture     what a run trains from scratch (no model yet, or {@code fresh=true});
@@ -32,7 +32,7 @@ import java.util.Optional;
  * @param stateDir         Kafka Streams state directory (a cache: Kafka holds the data); empty uses
  *                         a fresh temporary one, restored from the changelogs at start
  */
-public record TrainerConfig(String bootstrapServers, OspreyTopics topics, String applicationId, String modelName,
+public record TrainerConfig(KafkaSettings kafka, String applicationId, String modelName,
                             Architecture architecture, TriggerSettings triggers, GateSettings gate, RunSettings run,
                             Duration joinWindow, HttpSettings http, Optional<Path> stateDir) {
 
@@ -40,8 +40,7 @@ public record TrainerConfig(String bootstrapServers, OspreyTopics topics, String
     public static final Duration DEFAULT_JOIN_WINDOW = Duration.ofMinutes(10);
 
     public TrainerConfig {
-        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-        Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(architecture, "architecture");
         Objects.requireNonNull(triggers, "triggers");
         Objects.requireNonNull(gate, "gate");
@@ -62,43 +61,58 @@ public record TrainerConfig(String bootstrapServers, OspreyTopics topics, String
 
     /** Defaults for model {@code modelName} on a cluster at {@code bootstrapServers}. */
     public static TrainerConfig defaults(String bootstrapServers, OspreyTopics topics, String modelName) {
-        return new TrainerConfig(bootstrapServers, topics, topics.prefix() + DEFAULT_APPLICATION_ID, modelName,
+        return defaults(new KafkaSettings(bootstrapServers, topics), modelName);
+    }
+
+    /** Defaults for model {@code modelName} on the cluster {@code kafka} describes. */
+    public static TrainerConfig defaults(KafkaSettings kafka, String modelName) {
+        return new TrainerConfig(kafka, kafka.topicPrefix() + DEFAULT_APPLICATION_ID, modelName,
                 Architecture.MLP, TriggerSettings.defaults(), GateSettings.defaults(), RunSettings.defaults(),
                 DEFAULT_JOIN_WINDOW, HttpSettings.defaults(), Optional.empty());
     }
 
+    /** Kafka bootstrap servers. */
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    /** Topic names. */
+    public OspreyTopics topics() {
+        return kafka.topics();
+    }
+
     public TrainerConfig withArchitecture(Architecture a) {
-        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, a, triggers, gate, run,
+        return new TrainerConfig(kafka, applicationId, modelName, a, triggers, gate, run,
                 joinWindow, http, stateDir);
     }
 
     public TrainerConfig withTriggers(TriggerSettings t) {
-        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, architecture, t, gate, run,
+        return new TrainerConfig(kafka, applicationId, modelName, architecture, t, gate, run,
                 joinWindow, http, stateDir);
     }
 
     public TrainerConfig withGate(GateSettings g) {
-        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, architecture, triggers, g, run,
+        return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, g, run,
                 joinWindow, http, stateDir);
     }
 
     public TrainerConfig withRun(RunSettings r) {
-        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, architecture, triggers, gate, r,
+        return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate, r,
                 joinWindow, http, stateDir);
     }
 
     public TrainerConfig withJoinWindow(Duration w) {
-        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, architecture, triggers, gate,
+        return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
                 run, w, http, stateDir);
     }
 
     public TrainerConfig withHttp(HttpSettings h) {
-        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, architecture, triggers, gate,
+        return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
                 run, joinWindow, h, stateDir);
     }
 
     public TrainerConfig withStateDir(Path dir) {
-        return new TrainerConfig(bootstrapServers, topics, applicationId, modelName, architecture, triggers, gate,
+        return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
                 run, joinWindow, http, Optional.of(dir));
     }
 }

@@ -46,7 +46,7 @@ final class ClassifierUnderTest implements SystemUnderTest {
      */
     static ClassifierConfig config(String bootstrap, OspreyTopics topics, Scenario s, Path stateDir) {
         ClassifierConfig d = ClassifierConfig.defaults(bootstrap, topics);
-        return new ClassifierConfig(d.bootstrapServers(), d.topics(), d.applicationId(), s.batch(), s.guarantee(),
+        return new ClassifierConfig(d.kafka(), d.applicationId(), s.batch(), s.guarantee(),
                 s.threads(), 0, d.commitInterval(), d.modelName(), Optional.of(stateDir), d.instanceId());
     }
 

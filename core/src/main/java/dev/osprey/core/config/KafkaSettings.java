@@ -1,30 +1,59 @@
 package dev.osprey.core.config;
 
 import dev.osprey.core.topic.OspreyTopics;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where Osprey's Kafka is and what its topics are called, plus the client settings every service
  * starts from.
  *
- * <p>The {@code *Properties} helpers return fresh, mutable {@link Properties} with no serializers
- * set; callers add their own settings on top (or use {@code putIfAbsent} to keep a user's value).
+ * <p>Every Kafka client Osprey opens starts from one of the {@code *Properties} methods here, so a
+ * user's client settings (SASL, TLS, timeouts, tuning) reach all of them. They are layered:
+ * Osprey's defaults &lt; {@code --kafka-config FILE} (Kafka's own {@code client.properties}
+ * format; env {@value #ENV_CONFIG_FILE}) &lt; {@code OSPREY_KAFKA_<NAME>} environment variables
+ * &lt; {@code --kafka-property KEY=VALUE}. Where Osprey needs a value for correctness it keeps its
+ * own and logs that the user's value is not used. The methods return fresh, mutable
+ * {@link Properties} with no serializers set. {@link #toString()} hides secrets.
  *
  * @param bootstrapServers comma-separated {@code host:port} list
  * @param topics           topic names, under the configured prefix
+ * @param clientProperties the user's client settings, layered as above (never {@code bootstrap.servers})
  */
-public record KafkaSettings(String bootstrapServers, OspreyTopics topics) {
+public record KafkaSettings(String bootstrapServers, OspreyTopics topics, Map<String, String> clientProperties) {
 
     public static final String ENV_BOOTSTRAP_SERVERS = "OSPREY_BOOTSTRAP_SERVERS";
     public static final String ENV_TOPIC_PREFIX = "OSPREY_TOPIC_PREFIX";
     public static final String ENV_IMAGE_PARTITIONS = "OSPREY_IMAGE_PARTITIONS";
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
+    /** A Kafka client properties file, as {@code --kafka-config} gives it. */
+    public static final String ENV_CONFIG_FILE = "OSPREY_KAFKA_CONFIG";
+    /** {@code OSPREY_KAFKA_SECURITY_PROTOCOL} is {@code security.protocol}. */
+    public static final String ENV_PROPERTY_PREFIX = "OSPREY_KAFKA_";
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaSettings.class);
+    /** {@code OSPREY_KAFKA_*} variables that are Osprey's own, not client properties. */
+    private static final Set<String> RESERVED_ENV = Set.of(ENV_CONFIG_FILE, "OSPREY_KAFKA_LOG_LEVEL");
+    private static final Pattern SECRET_KEY = Pattern.compile(".*(password|jaas|secret|token|credential).*");
 
     /**
      * The largest request a producer sends: a whole model artifact plus record and batch
@@ -39,6 +68,14 @@ public record KafkaSettings(String bootstrapServers, OspreyTopics topics) {
         Objects.requireNonNull(topics, "topics");
         bootstrapServers = validateBootstrap(bootstrapServers);
         validatePrefix(topics.prefix());
+        Map<String, String> copy = new LinkedHashMap<>(Objects.requireNonNull(clientProperties, "clientProperties"));
+        copy.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        clientProperties = Collections.unmodifiableMap(copy);
+    }
+
+    /** Settings with Osprey's defaults only. */
+    public KafkaSettings(String bootstrapServers, OspreyTopics topics) {
+        this(bootstrapServers, topics, Map.of());
     }
 
     /** Settings for {@code bootstrapServers} and topics under {@code topicPrefix} (may be empty). */
@@ -56,9 +93,26 @@ public record KafkaSettings(String bootstrapServers, OspreyTopics topics) {
      * @throws IllegalArgumentException naming the flag or variable, for a malformed value
      */
     public static KafkaSettings fromEnv(String flagValueOrNull, Map<String, String> env) {
-        String bootstrap = firstNonBlank(flagValueOrNull, env.get(ENV_BOOTSTRAP_SERVERS));
+        return fromSources(flagValueOrNull, null, List.of(), env);
+    }
+
+    /**
+     * Reads the settings as {@link #fromEnv} does, and the user's client properties from
+     * {@code configFile} (else {@value #ENV_CONFIG_FILE}), the {@code OSPREY_KAFKA_<NAME>} variables
+     * and {@code propertyFlags} ({@code KEY=VALUE}), each layer over the one before. A
+     * {@code bootstrap.servers} among them counts below {@code --bootstrap-servers} and
+     * {@value #ENV_BOOTSTRAP_SERVERS}.
+     *
+     * @throws IllegalArgumentException naming the flag, file or variable, for a malformed value
+     */
+    public static KafkaSettings fromSources(String flagValueOrNull, Path configFile, List<String> propertyFlags,
+                                            Map<String, String> env) {
+        Map<String, String> user = userProperties(configFile, propertyFlags, env);
+        String userBootstrap = user.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        String bootstrap = firstNonBlank(flagValueOrNull, firstNonBlank(env.get(ENV_BOOTSTRAP_SERVERS), userBootstrap));
         String source = bootstrap == null ? "default"
-                : isBlank(flagValueOrNull) ? ENV_BOOTSTRAP_SERVERS : "--bootstrap-servers";
+                : !isBlank(flagValueOrNull) ? "--bootstrap-servers"
+                : !isBlank(env.get(ENV_BOOTSTRAP_SERVERS)) ? ENV_BOOTSTRAP_SERVERS : "the Kafka client properties";
         if (bootstrap == null) {
             bootstrap = DEFAULT_BOOTSTRAP_SERVERS;
         }
@@ -86,7 +140,65 @@ public record KafkaSettings(String bootstrapServers, OspreyTopics topics) {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(ENV_TOPIC_PREFIX + ": " + e.getMessage(), e);
         }
-        return new KafkaSettings(bootstrap, new OspreyTopics(prefix, partitions));
+        return new KafkaSettings(bootstrap, new OspreyTopics(prefix, partitions), user);
+    }
+
+    /** The user's layered client properties: file, then environment, then flags. */
+    static Map<String, String> userProperties(Path configFile, List<String> propertyFlags, Map<String, String> env) {
+        Map<String, String> user = new LinkedHashMap<>();
+        String envFile = env.get(ENV_CONFIG_FILE);
+        if (configFile != null) {
+            user.putAll(readFile(configFile, "--kafka-config"));
+        } else if (!isBlank(envFile)) {
+            user.putAll(readFile(Path.of(envFile.trim()), ENV_CONFIG_FILE));
+        }
+        env.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(ENV_PROPERTY_PREFIX) && !RESERVED_ENV.contains(e.getKey()))
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(e -> user.put(propertyName(e.getKey()), e.getValue()));
+        for (String flag : propertyFlags) {
+            int eq = flag.indexOf('=');
+            if (eq <= 0 || flag.substring(0, eq).isBlank()) {
+                throw new IllegalArgumentException("--kafka-property must be KEY=VALUE, not '" + flag + "'");
+            }
+            user.put(flag.substring(0, eq).trim(), flag.substring(eq + 1));
+        }
+        return user;
+    }
+
+    /**
+     * {@code OSPREY_KAFKA_SASL_MECHANISM} is {@code sasl.mechanism}: as the common Kafka container
+     * images do it, {@code _} is a dot, {@code __} an underscore and {@code ___} a dash.
+     */
+    static String propertyName(String envName) {
+        String name = envName.substring(ENV_PROPERTY_PREFIX.length()).toLowerCase(Locale.ROOT);
+        StringBuilder b = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); ) {
+            int run = 0;
+            while (i + run < name.length() && name.charAt(i + run) == '_') {
+                run++;
+            }
+            if (run == 0) {
+                b.append(name.charAt(i++));
+                continue;
+            }
+            b.append(run == 1 ? "." : run == 2 ? "_" : "-");
+            i += run;
+        }
+        return b.toString();
+    }
+
+    private static Map<String, String> readFile(Path file, String source) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": cannot read Kafka client properties from " + file + ": "
+                    + e.getMessage(), e);
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        p.stringPropertyNames().stream().sorted().forEach(k -> m.put(k, p.getProperty(k).trim()));
+        return m;
     }
 
     /** The topic prefix, possibly empty. */
@@ -96,14 +208,22 @@ public record KafkaSettings(String bootstrapServers, OspreyTopics topics) {
 
     /** A copy of these settings with topics under another prefix (tests use one per test). */
     public KafkaSettings withTopicPrefix(String prefix) {
-        return new KafkaSettings(bootstrapServers, new OspreyTopics(prefix, topics.imagePartitions()));
+        return new KafkaSettings(bootstrapServers, new OspreyTopics(prefix, topics.imagePartitions()),
+                clientProperties);
+    }
+
+    /** A copy with {@code key=value} added to the user's client properties (tests, embedded setups). */
+    public KafkaSettings withClientProperty(String key, String value) {
+        Map<String, String> m = new LinkedHashMap<>(clientProperties);
+        m.put(key, value);
+        return new KafkaSettings(bootstrapServers, topics, m);
     }
 
     /** Admin client settings. */
     public Properties adminProperties() {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        return p;
+        return withUser(p);
     }
 
     /**
@@ -122,7 +242,7 @@ public record KafkaSettings(String bootstrapServers, OspreyTopics topics) {
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, String.valueOf(2L * MAX_REQUEST_BYTES));
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
         p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
-        return p;
+        return withUser(p);
     }
 
     /**
@@ -135,7 +255,72 @@ public record KafkaSettings(String bootstrapServers, OspreyTopics topics) {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, Objects.requireNonNull(groupId, "groupId"));
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        withUser(p);
+        require(p, ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false",
+                "Osprey creates its topics itself, with their settings");
         return p;
+    }
+
+    /**
+     * Settings of a consumer that belongs to no group and reads only committed records: the model
+     * follower, the recovery reader, the prediction tail and the publisher's version check assign
+     * partitions themselves and never commit.
+     */
+    public Properties readerProperties() {
+        Properties p = consumerProperties("unused");
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        require(p, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                "it must not see records of aborted transactions");
+        require(p, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false", "it belongs to no consumer group");
+        return p;
+    }
+
+    /**
+     * Kafka Streams settings for {@code applicationId}: the user's client properties apply to every
+     * client Streams opens (and Streams-only keys such as {@code num.standby.replicas} reach Streams).
+     */
+    public Properties streamsProperties(String applicationId) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        withUser(p);
+        require(p, StreamsConfig.APPLICATION_ID_CONFIG, applicationId, "it is given by --application-id");
+        return p;
+    }
+
+    /**
+     * Sets {@code key} to the value Osprey needs, and says so when the user asked for another one.
+     */
+    public Properties require(Properties p, String key, String value, String why) {
+        String user = clientProperties.get(key);
+        if (user != null && !user.equals(value)) {
+            LOG.warn("Kafka client property {}={} is not used: Osprey sets {} because {}", key,
+                    redacted(key, user), value, why);
+        }
+        p.put(key, value);
+        return p;
+    }
+
+    private Properties withUser(Properties p) {
+        p.putAll(clientProperties);
+        return p;
+    }
+
+    /** What can be logged of these settings: secrets are replaced by {@code [hidden]}. */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("KafkaSettings[bootstrapServers=").append(bootstrapServers)
+                .append(", topicPrefix=").append(topics.prefix()).append(", clientProperties={");
+        String sep = "";
+        for (Map.Entry<String, String> e : clientProperties.entrySet()) {
+            b.append(sep).append(e.getKey()).append('=').append(redacted(e.getKey(), e.getValue()));
+            sep = ", ";
+        }
+        return b.append("}]").toString();
+    }
+
+    private static String redacted(String key, String value) {
+        return SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).matches() ? "[hidden]" : value;
     }
 
     private static String validateBootstrap(String value) {

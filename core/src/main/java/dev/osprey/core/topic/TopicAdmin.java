@@ -1,19 +1,18 @@
 package dev.osprey.core.topic;
 
+import dev.osprey.core.config.KafkaSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -35,7 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopicAdmin {
 
-    /** The bound used by {@link #ensureTopics(String, OspreyTopics)}. */
+    /** The bound used by {@link #ensureTopics(KafkaSettings)}. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
@@ -45,15 +44,20 @@ public final class TopicAdmin {
     }
 
     /**
-     * Connects to {@code bootstrapServers} and creates the missing ones of {@code topics.all()},
-     * waiting at most {@link #DEFAULT_TIMEOUT}.
+     * Connects to {@code bootstrapServers} with Osprey's default client settings and creates the
+     * missing ones of {@code topics.all()}, waiting at most {@link #DEFAULT_TIMEOUT}.
      */
     public static void ensureTopics(String bootstrapServers, OspreyTopics topics) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(DEFAULT_TIMEOUT.toMillis()));
-        try (Admin admin = Admin.create(props)) {
-            ensureTopics(admin, topics.all(), DEFAULT_TIMEOUT);
+        ensureTopics(new KafkaSettings(bootstrapServers, topics));
+    }
+
+    /**
+     * Connects to the cluster of {@code settings} (with the user's client settings) and creates the
+     * missing ones of its topics, waiting at most {@link #DEFAULT_TIMEOUT}.
+     */
+    public static void ensureTopics(KafkaSettings settings) {
+        try (Admin admin = Admin.create(settings.adminProperties())) {
+            ensureTopics(admin, settings.topics().all(), DEFAULT_TIMEOUT);
         }
     }
 

@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osprey.core.topic.OspreyTopics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KafkaSettingsTest {
 
@@ -62,5 +67,78 @@ class KafkaSettingsTest {
         assertThat(s.consumerProperties("g")).containsEntry("group.id", "g")
                 .containsEntry("isolation.level", "read_committed");
         assertThat(s.adminProperties()).containsEntry("bootstrap.servers", "h:1");
+    }
+
+    @Test
+    void clientPropertiesLayerFileThenEnvironmentThenFlags(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("client.properties");
+        Files.writeString(file, """
+                # as Kafka's own client.properties
+                security.protocol=SASL_SSL
+                sasl.mechanism=PLAIN
+                sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required \
+                  username="u" password="s3cret";
+                request.timeout.ms=20000
+                bootstrap.servers=file-host:9092
+                """);
+        Map<String, String> env = Map.of(
+                "OSPREY_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
+                "OSPREY_KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", "",
+                "OSPREY_KAFKA_LOG_LEVEL", "DEBUG");
+        KafkaSettings s = KafkaSettings.fromSources(null, file, List.of("request.timeout.ms=5000"), env);
+
+        assertThat(s.bootstrapServers()).isEqualTo("file-host:9092");
+        assertThat(s.clientProperties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+                .containsEntry("ssl.endpoint.identification.algorithm", "")
+                .containsEntry("request.timeout.ms", "5000")
+                .doesNotContainKey("log.level")
+                .doesNotContainKey("bootstrap.servers");
+        for (Properties p : List.of(s.adminProperties(), s.producerProperties(), s.consumerProperties("g"),
+                s.readerProperties(), s.streamsProperties("app"))) {
+            assertThat(p).containsEntry("security.protocol", "SASL_SSL")
+                    .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+                    .containsEntry("bootstrap.servers", "file-host:9092");
+        }
+        assertThat(s.toString()).contains("SASL_SSL").doesNotContain("s3cret").contains("[hidden]");
+    }
+
+    @Test
+    void theConfigFileCanComeFromTheEnvironmentAndFlagsStillWin(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("c.properties");
+        Files.writeString(file, "linger.ms=50\n");
+        KafkaSettings s = KafkaSettings.fromSources("flag:1", null, List.of(),
+                Map.of(KafkaSettings.ENV_CONFIG_FILE, file.toString(), KafkaSettings.ENV_BOOTSTRAP_SERVERS, "env:2"));
+        assertThat(s.bootstrapServers()).isEqualTo("flag:1");
+        assertThat(s.producerProperties()).containsEntry("linger.ms", "50");
+    }
+
+    @Test
+    void ospreyKeepsWhatCorrectnessNeeds() {
+        KafkaSettings s = KafkaSettings.fromSources("h:1", null,
+                List.of("isolation.level=read_uncommitted", "allow.auto.create.topics=true",
+                        "enable.auto.commit=true", "group.id=theirs", "application.id=other"), Map.of());
+        assertThat(s.readerProperties()).containsEntry("isolation.level", "read_committed")
+                .containsEntry("enable.auto.commit", "false").doesNotContainKey("group.id");
+        assertThat(s.consumerProperties("mine")).containsEntry("allow.auto.create.topics", "false")
+                .containsEntry("group.id", "theirs");
+        assertThat(s.streamsProperties("osprey-classifier")).containsEntry("application.id", "osprey-classifier");
+    }
+
+    @Test
+    void environmentNamesMapAsContainerImagesDo() {
+        assertThat(KafkaSettings.propertyName("OSPREY_KAFKA_SECURITY_PROTOCOL")).isEqualTo("security.protocol");
+        assertThat(KafkaSettings.propertyName("OSPREY_KAFKA_A__B")).isEqualTo("a_b");
+        assertThat(KafkaSettings.propertyName("OSPREY_KAFKA_A___B_C")).isEqualTo("a-b.c");
+    }
+
+    @Test
+    void refusesMalformedClientSettingsWithTheirSource(@TempDir Path dir) {
+        assertThatThrownBy(() -> KafkaSettings.fromSources(null, dir.resolve("missing.properties"), List.of(),
+                Map.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--kafka-config").hasMessageContaining("missing.properties");
+        assertThatThrownBy(() -> KafkaSettings.fromSources(null, null, List.of("novalue"), Map.of()))
+                .hasMessageContaining("--kafka-property").hasMessageContaining("KEY=VALUE");
     }
 }

@@ -65,10 +65,7 @@ public final class ModelPublisher implements AutoCloseable {
 
     /** The newest artifact of {@code name} on the topic, if any (a record that no longer parses is skipped). */
     public Optional<ModelArtifact> latest(String name) {
-        Properties p = settings.consumerProperties("unused");
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Properties p = settings.readerProperties();
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, KafkaSettings.MAX_REQUEST_BYTES);
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, KafkaSettings.MAX_REQUEST_BYTES);
         String topic = settings.topics().models();
