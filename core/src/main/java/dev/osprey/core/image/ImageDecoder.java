@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
@@ -30,6 +31,11 @@ import org.apache.kafka.common.header.Headers;
  * pixels). Encoded images of any colour model become 8-bit gray or RGB; alpha is composited on
  * black. Nothing but {@link ImageRejectedException} leaves this class for a bad value.
  *
+ * <p>An encoded image costs what its header declares, not what its bytes weigh (a 59 KB PNG can
+ * declare 4096x4096): the declared size is read from the header before any pixel is decoded, an
+ * image over the pixel budget ({@link #DEFAULT_MAX_PIXELS}) is refused as {@code too-large}, and
+ * one over {@link #MAX_DECODED_PIXELS} is decoded subsampled, since the model input is tiny.
+ *
  * <p>Raw pixels are the hot path (tens of thousands of records per second): the returned image
  * <em>shares</em> the value array instead of copying it, and the headers are parsed without
  * building strings. Callers must not modify the value afterwards.
@@ -38,6 +44,13 @@ public final class ImageDecoder {
 
     /** Largest width or height accepted, decoded or raw. */
     public static final int MAX_DIMENSION = 4096;
+    /** Most pixels (width times height, as declared in the header) an encoded image may have. */
+    public static final long DEFAULT_MAX_PIXELS = (long) MAX_DIMENSION * MAX_DIMENSION;
+    /**
+     * Most pixels an encoded image is decoded to; a larger one is read with every n-th pixel of
+     * every n-th row. Far above any model input (28x28, 32x32), which is resized to anyway.
+     */
+    public static final int MAX_DECODED_PIXELS = 1024 * 1024;
     /** A raw 28x28 gray image (MNIST, Fashion-MNIST) sent without headers. */
     public static final int MNIST_RAW_BYTES = 28 * 28;
     /** A raw 32x32 RGB image (CIFAR-10, HWC order) sent without headers. */
@@ -46,6 +59,9 @@ public final class ImageDecoder {
     private static final byte[] RAW_TYPE = ImageHeaders.RAW.getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     private static final int BMP_HEADER_BYTES = 26;
+    /** Signature, IHDR length and type, width, height: the PNG header is at a fixed place. */
+    private static final int PNG_IHDR_END = 24;
+    private static final byte[] IHDR = {'I', 'H', 'D', 'R'};
 
     private ImageDecoder() {
     }
@@ -70,10 +86,24 @@ public final class ImageDecoder {
      * @throws ImageRejectedException with the reason the value cannot be used
      */
     public static RawImage decode(byte[] value, Headers headers) throws ImageRejectedException {
+        return decode(value, headers, DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * Decodes one record value with a pixel budget for encoded images other than the default.
+     * Raw pixels are bounded by {@link #MAX_DIMENSION} and the value size alone.
+     *
+     * @param value     the record value
+     * @param headers   the record headers, or {@code null} when there are none
+     * @param maxPixels most pixels (width times height) an encoded image may declare
+     * @return the image; for raw pixels it shares {@code value}
+     * @throws ImageRejectedException with the reason the value cannot be used
+     */
+    public static RawImage decode(byte[] value, Headers headers, long maxPixels) throws ImageRejectedException {
         checkSize(value);
         Header type = headers == null ? null : headers.lastHeader(ImageHeaders.CONTENT_TYPE);
         if (type == null || type.value() == null || type.value().length == 0) {
-            return decodeSniffed(value, headers);
+            return decodeSniffed(value, headers, maxPixels);
         }
         if (Arrays.equals(type.value(), RAW_TYPE)) {
             return decodeRaw(value, headers);
@@ -82,7 +112,7 @@ public final class ImageDecoder {
         return switch (mime) {
             case ImageHeaders.RAW -> decodeRaw(value, headers);
             case ImageHeaders.PNG, "image/x-png", ImageHeaders.JPEG, "image/jpg", "image/pjpeg",
-                    ImageHeaders.BMP, "image/x-bmp", "image/x-ms-bmp" -> decodeDeclared(value, mime);
+                    ImageHeaders.BMP, "image/x-bmp", "image/x-ms-bmp" -> decodeDeclared(value, mime, maxPixels);
             default -> throw new ImageRejectedException(RejectReason.NOT_AN_IMAGE, "unsupported content-type '"
                     + mime + "': expected image/png, image/jpeg, image/bmp or " + ImageHeaders.RAW);
         };
@@ -99,7 +129,7 @@ public final class ImageDecoder {
             throw new ImageRejectedException(RejectReason.NOT_AN_IMAGE,
                     "not a PNG, JPEG or BMP image (" + value.length + " bytes starting " + hexPrefix(value) + ")");
         }
-        return decodeWithImageIo(value, format);
+        return decodeWithImageIo(value, format, DEFAULT_MAX_PIXELS);
     }
 
     /** Whether {@code head} (the first bytes of a value or file) starts like a PNG, JPEG or BMP image. */
@@ -117,7 +147,8 @@ public final class ImageDecoder {
         }
     }
 
-    private static RawImage decodeDeclared(byte[] value, String mime) throws ImageRejectedException {
+    private static RawImage decodeDeclared(byte[] value, String mime, long maxPixels)
+            throws ImageRejectedException {
         // A producer that mislabels a JPEG as PNG still sent an image: decode what the bytes are.
         Format format = sniff(value);
         if (format == null) {
@@ -125,14 +156,15 @@ public final class ImageDecoder {
                     + " but the " + value.length + " bytes have no PNG, JPEG or BMP signature (start "
                     + hexPrefix(value) + ")");
         }
-        return decodeWithImageIo(value, format);
+        return decodeWithImageIo(value, format, maxPixels);
     }
 
-    private static RawImage decodeSniffed(byte[] value, Headers headers) throws ImageRejectedException {
+    private static RawImage decodeSniffed(byte[] value, Headers headers, long maxPixels)
+            throws ImageRejectedException {
         Format format = sniff(value);
         if (format != null) {
             try {
-                return decodeWithImageIo(value, format);
+                return decodeWithImageIo(value, format, maxPixels);
             } catch (ImageRejectedException e) {
                 // Three (JPEG) or two (BMP) signature bytes also occur by chance at the start of raw
                 // pixels; a value of exactly a raw size that fails to decode is taken as raw.
@@ -300,7 +332,11 @@ public final class ImageDecoder {
         return sb.toString();
     }
 
-    private static RawImage decodeWithImageIo(byte[] value, Format format) throws ImageRejectedException {
+    private static RawImage decodeWithImageIo(byte[] value, Format format, long maxPixels)
+            throws ImageRejectedException {
+        if (format == Format.PNG) {
+            checkPngHeader(value, maxPixels);
+        }
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.ioName);
         if (!readers.hasNext()) {
             throw new IllegalStateException("this JVM has no ImageIO reader for " + format);
@@ -311,8 +347,11 @@ public final class ImageDecoder {
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(value))) {
             reader.setInput(in, true, true);
             // The header alone gives the size: refuse huge images before allocating their pixels.
-            checkDimensions(reader.getWidth(0), reader.getHeight(0), format + " image");
-            BufferedImage image = reader.read(0);
+            int width = reader.getWidth(0);
+            int height = reader.getHeight(0);
+            checkDimensions(width, height, format + " image");
+            checkPixels(width, height, maxPixels, format + " image");
+            BufferedImage image = reader.read(0, subsampled(reader, width, height));
             if (warning.get() != null) {
                 // The JPEG reader fills a truncated image with gray and only warns.
                 throw corrupt(format, warning.get(), null);
@@ -327,6 +366,57 @@ public final class ImageDecoder {
         } finally {
             reader.dispose();
         }
+    }
+
+    /**
+     * Refuses a PNG from the width and height in its IHDR, before a reader exists: ImageIO would
+     * call a zero size corrupt, and this costs nothing. The CRC is not checked here; a damaged
+     * header that passes is refused by the reader.
+     */
+    private static void checkPngHeader(byte[] value, long maxPixels) throws ImageRejectedException {
+        if (value.length < PNG_IHDR_END || !Arrays.equals(value, 12, 16, IHDR, 0, IHDR.length)) {
+            return;
+        }
+        int width = bigEndianInt(value, 16);
+        int height = bigEndianInt(value, 20);
+        checkDimensions(width, height, "PNG image");
+        checkPixels(width, height, maxPixels, "PNG image");
+    }
+
+    private static int bigEndianInt(byte[] v, int at) {
+        return (v[at] & 0xFF) << 24 | (v[at + 1] & 0xFF) << 16 | (v[at + 2] & 0xFF) << 8 | (v[at + 3] & 0xFF);
+    }
+
+    private static void checkPixels(int width, int height, long maxPixels, String what)
+            throws ImageRejectedException {
+        long pixels = (long) width * height;
+        if (pixels > maxPixels) {
+            throw new ImageRejectedException(RejectReason.TOO_LARGE, what + " is " + width + "x" + height
+                    + " = " + pixels + " pixels, more than the budget of " + maxPixels);
+        }
+    }
+
+    /** Read parameters that keep the decoded raster within {@link #MAX_DECODED_PIXELS}. */
+    private static ImageReadParam subsampled(ImageReader reader, int width, int height) {
+        ImageReadParam param = reader.getDefaultReadParam();
+        int step = subsamplingStep(width, height);
+        if (step > 1) {
+            param.setSourceSubsampling(step, step, 0, 0);
+        }
+        return param;
+    }
+
+    /** The smallest step n for which every n-th pixel of every n-th row fits the decode budget. */
+    static int subsamplingStep(int width, int height) {
+        int step = 1;
+        while (ceilDiv(width, step) * ceilDiv(height, step) > MAX_DECODED_PIXELS) {
+            step++;
+        }
+        return step;
+    }
+
+    private static long ceilDiv(int n, int step) {
+        return (n + (long) step - 1) / step;
     }
 
     private static ImageRejectedException corrupt(Format format, String detail, Throwable cause) {

@@ -9,7 +9,10 @@ import java.util.Locale;
 public enum RejectReason {
     /** A null or zero-length value. */
     EMPTY,
-    /** Larger than {@link dev.osprey.core.topic.OspreyTopics#IMAGE_MAX_BYTES}. */
+    /**
+     * Larger than {@link dev.osprey.core.topic.OspreyTopics#IMAGE_MAX_BYTES}, or declaring more
+     * pixels than the budget ({@link ImageDecoder#DEFAULT_MAX_PIXELS}).
+     */
     TOO_LARGE,
     /** Neither a known image format nor raw pixels of a known size. */
     NOT_AN_IMAGE,
