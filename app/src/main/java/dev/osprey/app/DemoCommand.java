@@ -20,6 +20,8 @@ import dev.osprey.trainer.publish.SeedModel;
 import dev.osprey.trainer.train.TrainingSpec;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -41,6 +43,8 @@ import picocli.CommandLine.Option;
                 + "the classifier and ingest of the test split, with a live status line.")
 final class DemoCommand implements Callable<Integer> {
 
+    private static final int DEFAULT_BROKER_PORT = 9092;
+
     @Mixin
     DataOptions data;
 
@@ -55,9 +59,9 @@ final class DemoCommand implements Callable<Integer> {
             description = "Ingest rate; 0 = as fast as it goes (default: 0 with --count, else 1000).")
     Double rate;
 
-    @Option(names = "--port", defaultValue = "0",
-            description = "Broker port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-    int port;
+    @Option(names = "--port", paramLabel = "PORT",
+            description = "Broker port; 0 picks a free one (default: 9092 when it is free, else a free one).")
+    Integer port;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Broker data directory, kept afterwards (default: a temporary one, deleted at exit).")
@@ -103,9 +107,14 @@ final class DemoCommand implements Callable<Integer> {
         Shutdown shutdown = new Shutdown();
         long started = System.nanoTime();
         PrometheusMeterRegistry registry = MetricsOptions.newRegistry("demo");
-        try (EmbeddedBroker broker = EmbeddedBroker.start(brokerDir.resolve("kafka"), port)) {
+        DemoBrokerFile brokerFile = DemoBrokerFile.of(System.getenv());
+        String written = null;
+        try (EmbeddedBroker broker = EmbeddedBroker.start(brokerDir.resolve("kafka"), brokerPort())) {
             KafkaSettings settings = KafkaSettings.of(broker.bootstrapServers(), "");
-            System.err.println("broker at " + broker.bootstrapServers() + " (data in " + brokerDir + ")");
+            brokerFile.write(broker.bootstrapServers());
+            written = broker.bootstrapServers();
+            System.err.println("broker at " + broker.bootstrapServers() + " (data in " + brokerDir
+                    + "; other osprey commands find it through " + brokerFile.path() + ")");
             TopicAdmin.ensureTopics(broker.bootstrapServers(), settings.topics());
             ModelManifest seed = seedModel(settings, dataset, architecture);
             System.err.println("serving " + seed.tag() + " (test accuracy "
@@ -146,10 +155,29 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
         } finally {
+            if (written != null) {
+                brokerFile.removeIfOwn(written);
+            }
             state.close();
             shutdown.done();
         }
         return 0;
+    }
+
+    /** The asked port, else Kafka's usual 9092 when it is free (so kcat -b localhost:9092 works), else any. */
+    private int brokerPort() {
+        if (port != null) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("--port must be in [0, 65535]: " + port);
+            }
+            return port;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(EmbeddedBroker.HOST, DEFAULT_BROKER_PORT));
+            return DEFAULT_BROKER_PORT;
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     private ModelManifest seedModel(KafkaSettings settings, Path dataset, Architecture architecture)

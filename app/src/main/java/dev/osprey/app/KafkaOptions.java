@@ -4,6 +4,8 @@ import dev.osprey.core.config.KafkaSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** The options every command that talks to Kafka takes: where the cluster is, and how to connect. */
@@ -27,8 +29,20 @@ final class KafkaOptions {
             description = "One Kafka client property (repeatable); overrides the file and the environment.")
     List<String> kafkaProperties = new ArrayList<>();
 
+    /**
+     * The settings from the flags, the file and the environment. Where none of them names the
+     * servers, a running {@code osprey demo}'s broker is used (and the command says so), else
+     * {@value KafkaSettings#DEFAULT_BOOTSTRAP_SERVERS}.
+     */
     KafkaSettings settings() {
-        KafkaSettings s = KafkaSettings.fromSources(bootstrapServers, kafkaConfig, kafkaProperties, System.getenv());
+        Map<String, String> env = System.getenv();
+        Optional<String> demo = DemoBrokerFile.of(env).read();
+        KafkaSettings s = KafkaSettings.fromSources(bootstrapServers, kafkaConfig, kafkaProperties, env,
+                demo.orElse(KafkaSettings.DEFAULT_BOOTSTRAP_SERVERS));
+        if (demo.isPresent() && demo.get().equals(s.bootstrapServers()) && bootstrapServers == null) {
+            System.err.println("using the Kafka broker of 'osprey demo' at " + s.bootstrapServers()
+                    + " (give --bootstrap-servers for another)");
+        }
         return topicPrefix == null ? s : s.withTopicPrefix(topicPrefix);
     }
 }

@@ -1,6 +1,7 @@
 package dev.osprey.app;
 
 import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.topic.TopicAdmin;
 import dev.osprey.core.format.Prediction;
 import java.time.Duration;
 import java.util.List;
@@ -37,6 +38,7 @@ final class TailCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--count must be positive: " + count);
         }
         KafkaSettings settings = kafka.settings();
+        TopicAdmin.requireBroker(settings);
         Properties p = settings.consumerProperties("osprey-tail-" + UUID.randomUUID());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, latest ? "latest" : "earliest");

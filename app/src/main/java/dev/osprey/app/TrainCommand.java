@@ -89,6 +89,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         Path dataPath = data.resolve(false);
         TrainingSpec spec = spec(dataPath);
+        KafkaSettings settings = null;
+        if (publish) {
+            // Checked before minutes of training. And before any producer touches 'models': a broker
+            // that auto-creates topics would make it with one partition, the delete policy and a 1 MB limit.
+            settings = kafka.settings();
+            TopicAdmin.ensureTopics(settings);
+        }
         Dataset train = Datasets.load(dataPath, Split.TRAIN);
         Dataset test = Datasets.load(dataPath, Split.TEST);
         System.err.printf(Locale.ROOT, "training %s '%s' on %s (%,d images), testing on %s (%,d images)%n",
@@ -102,11 +109,7 @@ final class TrainCommand implements Callable<Integer> {
             artifact.write(out);
             System.out.println("wrote " + out);
         }
-        if (publish) {
-            KafkaSettings settings = kafka.settings();
-            // Before any producer touches 'models': a broker that auto-creates topics would make it
-            // with one partition, the delete policy and a 1 MB record limit.
-            TopicAdmin.ensureTopics(settings);
+        if (settings != null) {
             try (ModelPublisher publisher = new ModelPublisher(settings,
                     "osprey-train-" + spec.modelName())) {
                 ModelManifest m = publisher.publish(artifact, spec.modelName(), 0);

@@ -60,4 +60,35 @@ class OspreyCommandTest {
         assertThat(run("train", "--data", "/nonexistent")).isEqualTo(2);
         assertThat(err.toString()).contains("--out").contains("--publish");
     }
+
+    @Test
+    void tailWithoutABrokerSaysSoInOneLineWithinSeconds() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        long started = System.nanoTime();
+        int code = run("tail", "--bootstrap-servers", "localhost:" + closedPort, "--count", "1");
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("osprey tail: no Kafka broker answered at localhost:" + closedPort)
+                .contains("osprey demo");
+        // A bound, not a timing measurement: it must not retry for a minute as it did.
+        assertThat(seconds).isLessThan(30);
+    }
+
+    @Test
+    void commandsFindARunningDemoThroughItsFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path home) {
+        DemoBrokerFile file = new DemoBrokerFile(home.resolve("demo-broker"));
+        assertThat(file.read()).isEmpty();
+        file.write("localhost:39092");
+        assertThat(file.read()).contains("localhost:39092");
+        file.removeIfOwn("localhost:1");
+        assertThat(file.read()).as("another demo's file stays").contains("localhost:39092");
+        file.removeIfOwn("localhost:39092");
+        assertThat(file.read()).isEmpty();
+        assertThat(DemoBrokerFile.of(java.util.Map.of(DemoBrokerFile.ENV_HOME, home.toString())).path())
+                .isEqualTo(home.resolve("demo-broker"));
+    }
 }

@@ -52,7 +52,8 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
     private static final int NODE_ID = 1;
-    private static final String HOST = "localhost";
+    /** The host the broker listens on. */
+    public static final String HOST = "localhost";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);

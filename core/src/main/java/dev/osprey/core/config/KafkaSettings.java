@@ -107,6 +107,15 @@ public record KafkaSettings(String bootstrapServers, OspreyTopics topics, Map<St
      */
     public static KafkaSettings fromSources(String flagValueOrNull, Path configFile, List<String> propertyFlags,
                                             Map<String, String> env) {
+        return fromSources(flagValueOrNull, configFile, propertyFlags, env, DEFAULT_BOOTSTRAP_SERVERS);
+    }
+
+    /**
+     * As {@link #fromSources(String, Path, List, Map)}, with {@code fallbackBootstrap} where no
+     * source names the servers (the CLI passes the address of a running {@code osprey demo}).
+     */
+    public static KafkaSettings fromSources(String flagValueOrNull, Path configFile, List<String> propertyFlags,
+                                            Map<String, String> env, String fallbackBootstrap) {
         Map<String, String> user = userProperties(configFile, propertyFlags, env);
         String userBootstrap = user.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
         String bootstrap = firstNonBlank(flagValueOrNull, firstNonBlank(env.get(ENV_BOOTSTRAP_SERVERS), userBootstrap));
@@ -114,7 +123,7 @@ public record KafkaSettings(String bootstrapServers, OspreyTopics topics, Map<St
                 : !isBlank(flagValueOrNull) ? "--bootstrap-servers"
                 : !isBlank(env.get(ENV_BOOTSTRAP_SERVERS)) ? ENV_BOOTSTRAP_SERVERS : "the Kafka client properties";
         if (bootstrap == null) {
-            bootstrap = DEFAULT_BOOTSTRAP_SERVERS;
+            bootstrap = fallbackBootstrap;
         }
         String prefix = env.getOrDefault(ENV_TOPIC_PREFIX, "").trim();
         int partitions = OspreyTopics.DEFAULT_IMAGE_PARTITIONS;
