@@ -94,7 +94,7 @@ final class ClassifierCommand implements Callable<Integer> {
         Shutdown shutdown = new Shutdown();
         try (ClassifierApp app = new ClassifierApp(config, registry)) {
             Optional<MetricsServer> metrics = metricsOptions.start(registry,
-                    () -> app.running() && app.serving().isPresent());
+                    () -> app.running() && app.serving().isPresent(), app::failure);
             try {
                 app.start(Duration.ofSeconds(modelWaitSeconds));
                 System.out.println("classifier running (" + config.applicationId() + "); Ctrl-C stops it");
@@ -102,7 +102,12 @@ final class ClassifierCommand implements Callable<Integer> {
                     if (statusSeconds > 0) {
                         status.start(Duration.ofSeconds(statusSeconds));
                     }
-                    shutdown.await();
+                    Optional<String> failure = shutdown.awaitOrFailure(app::failure);
+                    if (failure.isPresent()) {
+                        System.err.println("osprey classifier: " + failure.get() + "; exiting so that it can be "
+                                + "restarted");
+                        return 1;
+                    }
                 }
             } finally {
                 metrics.ifPresent(MetricsServer::close);

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import picocli.CommandLine.Option;
 
 /** Where a service serves {@code /metrics}, {@code /healthz} and {@code /readyz}. */
@@ -46,10 +47,16 @@ final class MetricsOptions {
 
     /** Starts the endpoint, unless turned off. */
     Optional<MetricsServer> start(PrometheusMeterRegistry registry, BooleanSupplier ready) throws IOException {
+        return start(registry, ready, Optional::empty);
+    }
+
+    /** Starts the endpoint, unless turned off; {@code /healthz} fails while {@code failure} says why. */
+    Optional<MetricsServer> start(PrometheusMeterRegistry registry, BooleanSupplier ready,
+                                  Supplier<Optional<String>> failure) throws IOException {
         if (port < 0) {
             return Optional.empty();
         }
-        MetricsServer server = MetricsServer.start(new InetSocketAddress(host, port), registry, ready);
+        MetricsServer server = MetricsServer.start(new InetSocketAddress(host, port), registry, ready, failure);
         System.err.println("metrics on http://" + host + ":" + server.port() + "/metrics");
         return Optional.of(server);
     }

@@ -1,6 +1,8 @@
 package dev.osprey.app;
 
 import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -47,6 +49,21 @@ final class Shutdown {
         } finally {
             waiting = false;
         }
+    }
+
+    /**
+     * Waits for the signal (empty), or until {@code failure}, asked every second, gives a reason
+     * the service can no longer work (that reason).
+     */
+    Optional<String> awaitOrFailure(Supplier<Optional<String>> failure) throws InterruptedException {
+        waiting = true;
+        while (!signalled.await(1, TimeUnit.SECONDS)) {
+            Optional<String> why = failure.get();
+            if (why.isPresent()) {
+                return why;
+            }
+        }
+        return Optional.empty();
     }
 
     /** Tells the shutdown hook the command has closed its resources, so the JVM may end. */

@@ -48,7 +48,8 @@ public final class ClassifierApp implements AutoCloseable {
     private final KafkaProducer<String, byte[]> events;
     private final ModelFollower follower;
     private final StateDirectory stateDir;
-    private KafkaStreams streams;
+    private volatile KafkaStreams streams;
+    private volatile boolean closing;
     private KafkaStreamsMetrics streamsMetrics;
 
     public ClassifierApp(ClassifierConfig config, MeterRegistry registry) {
@@ -117,6 +118,22 @@ public final class ClassifierApp implements AutoCloseable {
     /** The model serving now, if any. */
     public Optional<ModelManifest> serving() {
         return holder.serving();
+    }
+
+    /**
+     * Why this classifier can no longer do its job, if it cannot: Kafka Streams failed or shut its
+     * client down, or the model follower died. An orchestrator should restart the process.
+     */
+    public Optional<String> failure() {
+        KafkaStreams s = streams;
+        if (s != null && !closing) {
+            KafkaStreams.State state = s.state();
+            if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR
+                    || state == KafkaStreams.State.NOT_RUNNING || state == KafkaStreams.State.PENDING_SHUTDOWN) {
+                return Optional.of("Kafka Streams is " + state);
+            }
+        }
+        return closing ? Optional.empty() : follower.failure();
     }
 
     /** Whether the stream is running (for readiness). */
@@ -194,6 +211,7 @@ public final class ClassifierApp implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         if (streams != null) {
             streams.close(Duration.ofSeconds(30));
             streamsMetrics.close();

@@ -67,6 +67,16 @@ public final class ModelFollower implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Why this follower no longer follows, if it stopped without being closed (an error it could not
+     * answer, even an {@link Error}): the classifier then never swaps again and must say so.
+     */
+    public Optional<String> failure() {
+        return running && thread.getState() == Thread.State.TERMINATED
+                ? Optional.of("the model follower of " + topic + " stopped")
+                : Optional.empty();
+    }
+
     private void run() {
         Properties props = new Properties();
         props.putAll(consumerProps);

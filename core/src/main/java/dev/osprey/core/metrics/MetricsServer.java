@@ -9,11 +9,14 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
- * Serves {@code /metrics} (Prometheus text format), {@code /healthz} (the process is up) and
- * {@code /readyz} (the service is connected and, for the classifier, a model is loaded).
+ * Serves {@code /metrics} (Prometheus text format), {@code /healthz} (the process can do its job:
+ * 503 with the reason when it cannot, so an orchestrator restarts it) and {@code /readyz} (the
+ * service is connected and, for the classifier, a model is loaded).
  */
 public final class MetricsServer implements AutoCloseable {
 
@@ -28,10 +31,22 @@ public final class MetricsServer implements AutoCloseable {
     /** Starts serving on {@code address} (port 0 picks a free port). */
     public static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
                                       BooleanSupplier ready) throws IOException {
+        return start(address, registry, ready, Optional::empty);
+    }
+
+    /**
+     * Starts serving on {@code address}; {@code failure} says why the service cannot do its job,
+     * empty while it can.
+     */
+    public static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
+                                      BooleanSupplier ready, Supplier<Optional<String>> failure) throws IOException {
         HttpServer server = HttpServer.create(address, 0);
         server.createContext("/metrics", ex -> respond(ex, 200,
                 "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-        server.createContext("/healthz", ex -> respond(ex, 200, "text/plain", "ok\n"));
+        server.createContext("/healthz", ex -> {
+            Optional<String> why = failure.get();
+            respond(ex, why.isEmpty() ? 200 : 503, "text/plain", why.map(w -> "unhealthy: " + w + "\n").orElse("ok\n"));
+        });
         server.createContext("/readyz", ex -> {
             boolean ok = ready.getAsBoolean();
             respond(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
