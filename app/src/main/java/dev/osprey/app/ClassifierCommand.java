@@ -87,6 +87,7 @@ final class ClassifierCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        metricsOptions.requirePortFree();
         KafkaSettings settings = kafka.settings();
         ClassifierConfig config = config(settings);
         TopicAdmin.ensureTopics(settings);

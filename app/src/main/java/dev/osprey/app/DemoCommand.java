@@ -101,6 +101,10 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--count and --linger must be >= 0, --status-interval >= 100 ms");
         }
         Path dataset = data.resolve(true);
+        // Every port before the broker starts and the seed model trains, so a clash costs no waiting.
+        metricsOptions.requirePortFree();
+        Ports.requireFree("0.0.0.0", httpPort, "--http-port");
+        Ports.requireFree("0.0.0.0", trainerHttpPort, "--trainer-http-port");
         Architecture architecture = Architecture.fromId(arch);
         StateDirectory state = StateDirectory.of(Optional.ofNullable(dataDir), "osprey-demo-");
         Path brokerDir = state.path();

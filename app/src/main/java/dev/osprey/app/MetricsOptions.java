@@ -32,6 +32,11 @@ final class MetricsOptions {
         this.port = defaultPort;
     }
 
+    /** Fails at once, naming the flag, when the metrics port is taken. */
+    void requirePortFree() {
+        Ports.requireFree(host, port, "--metrics-port");
+    }
+
     /** A Prometheus registry with the JVM binders bound. */
     static PrometheusMeterRegistry newRegistry(String service) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -130,6 +130,7 @@ final class TrainerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        metricsOptions.requirePortFree();
         KafkaSettings settings = kafka.settings();
         Path dataPath = data.resolve(false);
         String modelName = model != null ? model : SeedModel.defaultName(dataPath);

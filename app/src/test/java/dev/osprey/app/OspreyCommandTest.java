@@ -91,4 +91,21 @@ class OspreyCommandTest {
         assertThat(DemoBrokerFile.of(java.util.Map.of(DemoBrokerFile.ENV_HOME, home.toString())).path())
                 .isEqualTo(home.resolve("demo-broker"));
     }
+
+    @Test
+    void aTakenPortIsNamedBeforeAnyWorkStarts() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
+            taken.bind(new java.net.InetSocketAddress("0.0.0.0", 0));
+            int port = taken.getLocalPort();
+            assertThatPortCheckFails(port);
+        }
+    }
+
+    private static void assertThatPortCheckFails(int port) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Ports.requireFree("0.0.0.0", port, "--http-port"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--http-port " + port + " is taken");
+        Ports.requireFree("0.0.0.0", 0, "--http-port");
+        Ports.requireFree("0.0.0.0", -1, "--http-port");
+    }
 }
