@@ -9,7 +9,6 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
@@ -34,8 +33,7 @@ final class PredictionWatcher implements AutoCloseable {
     private volatile boolean running = true;
 
     PredictionWatcher(KafkaSettings settings) {
-        Properties p = settings.consumerProperties("osprey-watch-" + UUID.randomUUID());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Properties p = settings.watcherProperties("osprey-watch-" + UUID.randomUUID(), false);
         this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
         this.predictionsTopic = settings.topics().predictions();
         this.consumer.subscribe(List.of(predictionsTopic, settings.topics().deadLetters()));

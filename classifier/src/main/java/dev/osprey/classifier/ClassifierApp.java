@@ -57,8 +57,8 @@ public final class ClassifierApp implements AutoCloseable {
         this.metrics = new ClassifierMetrics(registry);
         configurePyTorchThreads(config.intraOpThreads());
         this.stateDir = StateDirectory.of(config.stateDir(), "osprey-classifier-");
-        this.events = new KafkaProducer<>(eventProducerConfig(config), new StringSerializer(), new ByteArraySerializer());
-        this.follower = new ModelFollower(consumerConfig(config), config.topics().models(), config.modelName(),
+        this.events = new KafkaProducer<>(config.kafka().eventProducerProperties(), new StringSerializer(), new ByteArraySerializer());
+        this.follower = new ModelFollower(config.kafka().modelReaderProperties(), config.topics().models(), config.modelName(),
                 holder, device(), metrics, this::reportRefusal);
     }
 
@@ -76,7 +76,7 @@ public final class ClassifierApp implements AutoCloseable {
             }
             LOG.info("waiting for a model on topic {} ...", config.topics().models());
         }
-        KafkaInputReplayer replayer = new KafkaInputReplayer(config.applicationId(), consumerConfig(config));
+        KafkaInputReplayer replayer = new KafkaInputReplayer(config.applicationId(), config.kafka());
         streams = new KafkaStreams(ClassifierTopology.build(config.topics(), config.batch(),
                 new DjlBatchClassifier(holder), replayer, metrics), streamsConfig(config, stateDir.path(), metrics));
         streams.setUncaughtExceptionHandler(new BoundedReplacement());
@@ -170,15 +170,7 @@ public final class ClassifierApp implements AutoCloseable {
         return p;
     }
 
-    private static Properties consumerConfig(ClassifierConfig config) {
-        Properties p = config.kafka().readerProperties();
-        p.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, OspreyTopics.IMAGE_MAX_BYTES + 1024 * 1024);
-        return p;
-    }
 
-    private static Properties eventProducerConfig(ClassifierConfig config) {
-        return config.kafka().producerProperties();
-    }
 
     private void reportRefusal(String modelKey, String reason) {
         String model = modelKey == null ? "" : modelKey;

@@ -12,9 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -67,10 +65,7 @@ public final class IngestService {
     public IngestSummary run() throws IngestException {
         ImageSource source = SourceOpener.open(options, stdin);
         ensureTopics();
-        Properties props = settings.producerProperties();
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "osprey-ingest");
-        // A send waits for topic metadata at most this long instead of the default minute.
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(KAFKA_TIMEOUT.toMillis()));
+        Properties props = settings.producerProperties("osprey-ingest", KAFKA_TIMEOUT);
         try (KafkaProducer<String, byte[]> producer =
                      new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             ImagePublisher p = new ImagePublisher(producer, settings.topics(), options, registry, display);
@@ -104,9 +99,7 @@ public final class IngestService {
                 .filter(t -> t.name().equals(topics.images())
                         || (options.feedbackShare() > 0 && t.name().equals(topics.feedback())))
                 .toList();
-        Properties props = settings.adminProperties();
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(KAFKA_TIMEOUT.toMillis()));
-        try (Admin admin = Admin.create(props)) {
+        try (Admin admin = Admin.create(settings.adminProperties(KAFKA_TIMEOUT))) {
             TopicAdmin.ensureTopics(admin, needed, KAFKA_TIMEOUT);
         } catch (KafkaException e) {
             throw new IngestException("cannot prepare topics on Kafka at " + settings.bootstrapServers() + ": "

@@ -93,7 +93,7 @@ public final class TrainerApp implements AutoCloseable {
         this.metrics = new TrainerMetrics(registry);
         this.stateDir = StateDirectory.of(config.stateDir(), "osprey-trainer-");
         KafkaSettings settings = config.kafka();
-        this.events = new TrainingEvents(settings.producerProperties(), config.topics().trainingEvents());
+        this.events = new TrainingEvents(settings.eventProducerProperties(), config.topics().trainingEvents());
         this.publisher = new ModelPublisher(settings, "osprey-trainer-" + config.topics().prefix()
                 + config.modelName());
         LiveAccuracyTrigger liveTrigger = new LiveAccuracyTrigger(config.modelName(),

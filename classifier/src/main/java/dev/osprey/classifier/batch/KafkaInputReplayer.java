@@ -1,12 +1,11 @@
 package dev.osprey.classifier.batch;
 
+import dev.osprey.core.config.KafkaSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.Properties;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -24,11 +23,11 @@ public final class KafkaInputReplayer implements InputReplayer {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final String groupId;
-    private final Properties consumerProps;
+    private final KafkaSettings settings;
 
-    public KafkaInputReplayer(String groupId, Properties consumerProps) {
+    public KafkaInputReplayer(String groupId, KafkaSettings settings) {
         this.groupId = groupId;
-        this.consumerProps = consumerProps;
+        this.settings = settings;
     }
 
     /**
@@ -38,13 +37,7 @@ public final class KafkaInputReplayer implements InputReplayer {
      */
     @Override
     public OptionalLong committedOffset(TopicPartition partition) {
-        Properties props = new Properties();
-        props.putAll(consumerProps);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-        props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(),
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(settings.offsetCheckerProperties(groupId), new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             OffsetAndMetadata o = c.committed(Set.of(partition), TIMEOUT).get(partition);
             return o == null ? OptionalLong.empty() : OptionalLong.of(o.offset());
@@ -53,15 +46,8 @@ public final class KafkaInputReplayer implements InputReplayer {
 
     @Override
     public List<ConsumerRecord<String, byte[]>> read(TopicPartition partition, long from, long to) {
-        Properties props = new Properties();
-        props.putAll(consumerProps);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(),
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(settings.imageReaderProperties(), new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             c.assign(List.of(partition));
             c.seek(partition, from);

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.BiConsumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -48,6 +47,7 @@ public final class ModelFollower implements AutoCloseable {
     private volatile KafkaConsumer<String, byte[]> consumer;
 
     /**
+     * @param consumerProps a group-less reader of {@code models} ({@code KafkaSettings.modelReaderProperties()})
      * @param refusals told (model key, reason) for every artifact refused, e.g. to publish a training event
      */
     public ModelFollower(Properties consumerProps, String topic, Optional<String> modelName, ModelHolder holder,
@@ -78,14 +78,7 @@ public final class ModelFollower implements AutoCloseable {
     }
 
     private void run() {
-        Properties props = new Properties();
-        props.putAll(consumerProps);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(80 * 1024 * 1024));
-        props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(80 * 1024 * 1024));
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(),
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             consumer = c;
             List<TopicPartition> partitions = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()

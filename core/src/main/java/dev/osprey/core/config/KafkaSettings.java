@@ -6,6 +6,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -282,6 +283,112 @@ public record KafkaSettings(String bootstrapServers, OspreyTopics topics, Map<St
         require(p, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 "it must not see records of aborted transactions");
         require(p, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false", "it belongs to no consumer group");
+        return p;
+    }
+
+    /**
+     * A group-less reader of {@code models}: fetches sized for a whole artifact (the follower, the
+     * publisher's check for the newest version).
+     */
+    public Properties modelReaderProperties() {
+        Properties p = readerProperties();
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(MAX_REQUEST_BYTES));
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(MAX_REQUEST_BYTES));
+        return p;
+    }
+
+    /**
+     * A group-less reader of {@code images}, from the earliest retained offset, fetches sized for
+     * the largest image (the classifier's recovery of unflushed images).
+     */
+    public Properties imageReaderProperties() {
+        Properties p = readerProperties();
+        p.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                String.valueOf(OspreyTopics.IMAGE_MAX_BYTES + 1024 * 1024));
+        require(p, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", "recovery reads retained records");
+        return p;
+    }
+
+    /**
+     * A consumer that only asks for the committed offsets of group {@code groupId} and never joins
+     * it: with {@code read_committed} the fetch waits out open transactions of the group.
+     */
+    public Properties offsetCheckerProperties(String groupId) {
+        Properties p = readerProperties();
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        return p;
+    }
+
+    /**
+     * A throw-away group that reads a topic for a person ({@code tail}, the demo's status line): no
+     * commits, from the start or the end.
+     */
+    public Properties watcherProperties(String groupId, boolean fromEnd) {
+        Properties p = consumerProperties(groupId);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromEnd ? "latest" : "earliest");
+        return p;
+    }
+
+    /**
+     * The transactional producer of a model publisher: the transactional id is one per model name
+     * for every publisher, so two publishers fence each other instead of writing one version twice.
+     */
+    public Properties publisherProperties(String modelName, String clientId) {
+        Properties p = producerProperties();
+        require(p, ProducerConfig.TRANSACTIONAL_ID_CONFIG, "osprey-models-" + topicPrefix() + modelName,
+                "one transactional id per model name keeps versions unique");
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "osprey-publisher-" + clientId);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(MAX_REQUEST_BYTES));
+        // Weights barely compress, and compressing 64 MiB costs a second for nothing.
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        return p;
+    }
+
+    /**
+     * A producer named {@code clientId} whose {@code send} waits at most {@code maxBlock} for
+     * metadata or buffer space, instead of the default minute (ingest's command and HTTP API).
+     */
+    public Properties producerProperties(String clientId, Duration maxBlock) {
+        Properties p = producerProperties();
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(maxBlock.toMillis()));
+        return p;
+    }
+
+    /**
+     * The producer behind a request/response API: sends at once (requests come one at a time), and
+     * gives up on a record after {@code deliveryTimeout}, before the request does, so a failed
+     * answer means the record was not written.
+     */
+    public Properties requestProducerProperties(String clientId, Duration deliveryTimeout) {
+        Duration bound = Duration.ofSeconds(10);
+        Properties p = producerProperties(clientId, bound);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
+        p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(bound.toMillis()));
+        require(p, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(deliveryTimeout.toMillis()),
+                "an HTTP answer must not outlive the record's delivery");
+        return p;
+    }
+
+    /** A group-less reader named {@code clientId} (the HTTP API's prediction tail). */
+    public Properties readerProperties(String clientId) {
+        Properties p = readerProperties();
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        return p;
+    }
+
+    /** Admin settings whose calls give up after {@code timeout}. */
+    public Properties adminProperties(Duration timeout) {
+        Properties p = adminProperties();
+        p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(timeout.toMillis()));
+        return p;
+    }
+
+    /** A producer of rare, small events ({@code training-events}): sent at once. */
+    public Properties eventProducerProperties() {
+        Properties p = producerProperties();
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         return p;
     }
 

@@ -37,10 +37,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
@@ -414,25 +412,15 @@ public final class IngestHttpServer implements AutoCloseable {
     }
 
     private static Properties producerProperties(KafkaSettings settings) {
-        Properties props = settings.producerProperties();
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "osprey-ingest-http");
-        // Uploads come one request at a time: waiting for a batch to fill only adds latency.
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "2");
-        // A send blocks a request thread at most this long (no metadata yet, or a full buffer).
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
         // The producer gives up before the request does, so a 503 means the record was not written.
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(ACK_WAIT.toMillis() - 5000));
-        return props;
+        return settings.requestProducerProperties("osprey-ingest-http", ACK_WAIT.minusSeconds(5));
     }
 
     private static void ensureTopics(KafkaSettings settings) throws IngestException {
         OspreyTopics t = settings.topics();
         Set<String> needed = Set.of(t.images(), t.predictions(), t.feedback());
         List<TopicSpec> specs = t.all().stream().filter(spec -> needed.contains(spec.name())).toList();
-        Properties props = settings.adminProperties();
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(KAFKA_TIMEOUT.toMillis()));
-        try (Admin admin = Admin.create(props)) {
+        try (Admin admin = Admin.create(settings.adminProperties(KAFKA_TIMEOUT))) {
             TopicAdmin.ensureTopics(admin, specs, KAFKA_TIMEOUT);
         } catch (KafkaException e) {
             throw new IngestException("cannot prepare topics on Kafka at " + settings.bootstrapServers() + ": "

@@ -7,7 +7,6 @@ import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
@@ -51,11 +50,8 @@ final class PredictionTail implements AutoCloseable {
      * @throws KafkaException when the topic's partitions or offsets cannot be read within {@code timeout}
      */
     static PredictionTail start(KafkaSettings settings, RecentPredictions recent, Duration timeout) {
-        Properties props = settings.consumerProperties("unused");
         // Assigned partitions and no commits: no group, so any number of servers can tail alike.
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "osprey-ingest-http-predictions");
+        Properties props = settings.readerProperties("osprey-ingest-http-predictions");
         String topic = settings.topics().predictions();
         KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());

@@ -12,11 +12,9 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -55,19 +53,12 @@ public final class ModelPublisher implements AutoCloseable {
     }
 
     private KafkaProducer<String, byte[]> producerFor(String name) {
-        Properties p = settings.producerProperties();
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "osprey-models-" + settings.topicPrefix() + name);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "osprey-publisher-" + clientId);
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, KafkaSettings.MAX_REQUEST_BYTES);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
-        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(settings.publisherProperties(name, clientId), new StringSerializer(), new ByteArraySerializer());
     }
 
     /** The newest artifact of {@code name} on the topic, if any (a record that no longer parses is skipped). */
     public Optional<ModelArtifact> latest(String name) {
-        Properties p = settings.readerProperties();
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, KafkaSettings.MAX_REQUEST_BYTES);
-        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, KafkaSettings.MAX_REQUEST_BYTES);
+        Properties p = settings.modelReaderProperties();
         String topic = settings.topics().models();
         ModelArtifact newest = null;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(),

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -26,12 +25,9 @@ public final class TrainingEvents implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
 
+    /** @param producerProperties {@code KafkaSettings.eventProducerProperties()} */
     public TrainingEvents(Properties producerProperties, String topic) {
-        Properties p = new Properties();
-        p.putAll(producerProperties);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(producerProperties, new StringSerializer(), new ByteArraySerializer());
         this.topic = topic;
     }
 
