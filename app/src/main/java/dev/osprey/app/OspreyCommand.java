@@ -21,6 +21,13 @@ import picocli.CommandLine.Command;
         })
 public final class OspreyCommand implements Runnable {
 
+    /** The flag; {@link Main} reads it from the arguments before logging starts. */
+    static final String VERBOSE = "--verbose";
+
+    @CommandLine.Option(names = VERBOSE, scope = CommandLine.ScopeType.INHERIT,
+            description = "Also log the routine warnings of Kafka and DJL (CUDA probe, controller activation, ...).")
+    boolean verbose;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
