@@ -109,7 +109,6 @@ final class DemoCommand implements Callable<Integer> {
         StateDirectory state = StateDirectory.of(Optional.ofNullable(dataDir), "osprey-demo-");
         Path brokerDir = state.path();
         Shutdown shutdown = new Shutdown();
-        long started = System.nanoTime();
         PrometheusMeterRegistry registry = MetricsOptions.newRegistry("demo");
         DemoBrokerFile brokerFile = DemoBrokerFile.of(System.getenv());
         String written = null;
@@ -136,6 +135,8 @@ final class DemoCommand implements Callable<Integer> {
                     trainer.start(); // after the classifier: it retrains the model the classifier serves
                     watcher.start();
                     http = startHttp(settings, registry);
+                    // Elapsed time counts from the first image, not from seed training.
+                    long streaming = System.nanoTime();
                     IngestService ingest = new IngestService(settings, ingestOptions(dataset), registry,
                             ProgressDisplay.none());
                     AtomicReference<Throwable> ingestFailure = new AtomicReference<>();
@@ -146,11 +147,12 @@ final class DemoCommand implements Callable<Integer> {
                             ingestFailure.set(e);
                         }
                     });
-                    runUntilDone(watcher, shutdown, ingestFailure, started);
+                    runUntilDone(watcher, shutdown, ingestFailure, streaming);
                     ingest.stop();
                     ingesting.join();
+                    // Also after Ctrl-C: the shutdown hook waits for this command to close.
+                    System.out.println(summary(watcher, streaming));
                     if (count > 0 && watcher.answered() >= count) {
-                        System.out.println(summary(watcher, started));
                         lingerIfAsked(shutdown);
                     }
                 } finally {
