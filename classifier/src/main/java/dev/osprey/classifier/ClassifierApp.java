@@ -170,8 +170,6 @@ public final class ClassifierApp implements AutoCloseable {
         return p;
     }
 
-
-
     private void reportRefusal(String modelKey, String reason) {
         String model = modelKey == null ? "" : modelKey;
         TrainingEvent event = new TrainingEvent("model-refused", model, null, null, null, null, null, null, null,
