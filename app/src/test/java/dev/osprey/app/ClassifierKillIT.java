@@ -111,7 +111,9 @@ class ClassifierKillIT {
     }
 
     private static Process start(Path stateDir, int run) throws IOException, InterruptedException {
-        return processes.start(name(run), stateDir, "--instance-id", "kill-it");
+        // Batches wait up to a second for images, so nearly every commit leaves images taken but not
+        // yet classified: a kill then always has something for the restarted task to recover.
+        return processes.start(name(run), stateDir, "--instance-id", "kill-it", "--max-delay", "1000");
     }
 
     private static String name(int run) {

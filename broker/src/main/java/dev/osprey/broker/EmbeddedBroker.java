@@ -101,9 +101,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     /**
-     * Starts a broker with the size limits and features Kafka ships (1 MB records, topics
-     * auto-created on first use, transactions v2), as a user's stock cluster has them: tests use
-     * it to prove Osprey needs nothing more.
+     * Starts a broker with the size limits Kafka ships (1 MB records, topics auto-created on first
+     * use), as a user's stock cluster has them: tests use it to prove Osprey needs nothing more.
      */
     public static EmbeddedBroker startStock(Path dataDir, int port) {
         return start(dataDir, port, true, Optional.empty());
@@ -142,7 +141,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                 controllerPort)));
         KafkaConfig config = new KafkaConfig(props, false);
         long started = System.nanoTime();
-        formatIfNew(config, logDir, stock);
+        formatIfNew(config, logDir);
 
         String bootstrap = HOST + ":" + brokerPort;
         FatalFaultGuard.acquire();
@@ -291,31 +290,21 @@ public final class EmbeddedBroker implements AutoCloseable {
         return p;
     }
 
-    private static final String TRANSACTION_VERSION = "transaction.version";
-    private static final short TRANSACTION_VERSION_LEVEL = 1;
-
-    private static void formatIfNew(KafkaConfig config, Path logDir, boolean stock) {
+    private static void formatIfNew(KafkaConfig config, Path logDir) {
         if (Files.exists(logDir.resolve(MetaPropertiesEnsemble.META_PROPERTIES_NAME))) {
             return;
         }
         try {
             Files.createDirectories(logDir);
-            Formatter formatter = new Formatter()
+            // Kafka's default features, as a new cluster is formatted: transactions v2 (KIP-890) included.
+            new Formatter()
                     .setPrintStream(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8))
                     .setNodeId(NODE_ID)
                     .setClusterId(Uuid.randomUuid().toString())
                     .setControllerListenerName(CONTROLLER_LISTENER)
                     .setMetadataLogDirectory(config.metadataLogDir())
-                    .addDirectory(logDir.toString());
-            if (!stock) {
-                // Transactions v2 (KIP-890) in 4.3.1: under CPU pressure a transactional producer's
-                // first batch after a commit can meet CONCURRENT_TRANSACTIONS, and its later batches
-                // then retry OUT_OF_ORDER_SEQUENCE_NUMBER without end, stalling the classifier.
-                // Version 1 is the protocol exactly_once_v2 was built on (KIP-447). A stock broker
-                // keeps Kafka's default (v2), as every new 4.x cluster has it.
-                formatter.setFeatureLevel(TRANSACTION_VERSION, TRANSACTION_VERSION_LEVEL);
-            }
-            formatter.run();
+                    .addDirectory(logDir.toString())
+                    .run();
             LOG.info("Formatted Kafka storage in {}", logDir);
         } catch (Exception e) {
             throw new EmbeddedBrokerException("cannot format Kafka storage in " + logDir + ": " + e.getMessage(), e);
