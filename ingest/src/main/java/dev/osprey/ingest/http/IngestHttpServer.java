@@ -6,6 +6,9 @@ import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.format.FeedbackCorrection;
 import dev.osprey.core.format.Json;
 import dev.osprey.core.format.JsonSerde;
+import dev.osprey.core.http.HttpAccess;
+import dev.osprey.core.http.HttpServers;
+import dev.osprey.core.http.RequestGuard;
 import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.topic.OspreyTopics;
 import dev.osprey.core.topic.TopicAdmin;
@@ -19,8 +22,6 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -65,8 +66,9 @@ import org.slf4j.LoggerFactory;
  *       {@link FeedbackCorrection} on {@code feedback}, {@code 202}.
  * </ul>
  *
- * <p>Errors are {@code {"error": "..."}} with 400 (bad id, label or image), 401 (bearer token
- * missing or wrong, for the two mutating endpoints when a token is set), 413 (over
+ * <p>The uploads and feedback pass the shared {@link RequestGuard}: 401 when a token is set and
+ * the request does not carry it, 403 for a cross-site browser request. Errors are
+ * {@code {"error": "..."}} with 400 (bad id, label or image), 401, 403, 413 (over
  * {@link OspreyTopics#IMAGE_MAX_BYTES}), 415 (not an image type), or 503 (Kafka did not
  * acknowledge in time, or too many uploads or waiting requests at once, with {@code Retry-After}).
  * Every wait is bounded. The server owns its producer, its reader of
@@ -95,7 +97,8 @@ public final class IngestHttpServer implements AutoCloseable {
     private static final String JSON = "application/json";
 
     private final OspreyTopics topics;
-    private final Optional<byte[]> token;
+    private final HttpAccess access;
+    private final String host;
     private final MeterRegistry registry;
     private final IngestMetrics metrics;
     private final Producer<String, byte[]> producer;
@@ -106,11 +109,12 @@ public final class IngestHttpServer implements AutoCloseable {
     private final Javalin app;
     private final Semaphore uploadSlots = new Semaphore(MAX_CONCURRENT_UPLOADS);
 
-    private IngestHttpServer(KafkaSettings settings, Optional<String> bearerToken, MeterRegistry registry,
+    private IngestHttpServer(KafkaSettings settings, String host, HttpAccess access, MeterRegistry registry,
                              Producer<String, byte[]> producer, RecentPredictions recent, PredictionTail tail,
                              ExecutorService replies) {
         this.topics = settings.topics();
-        this.token = bearerToken.map(t -> t.getBytes(StandardCharsets.UTF_8));
+        this.access = access;
+        this.host = host;
         this.registry = registry;
         this.metrics = new IngestMetrics(registry);
         this.producer = producer;
@@ -124,21 +128,22 @@ public final class IngestHttpServer implements AutoCloseable {
      * Makes sure {@code images}, {@code predictions} and {@code feedback} exist, starts the
      * producer and the reader of {@code predictions}, and serves on {@code host:port}.
      *
-     * @param port        0 picks a free port ({@link #port()} tells which)
-     * @param bearerToken when present, the mutating endpoints need {@code Authorization: Bearer <token>}
+     * @param port   0 picks a free port ({@link #port()} tells which)
+     * @param access the token uploads and feedback need, if any
      * @throws IngestException when Kafka cannot be reached or the address cannot be bound
+     * @throws IllegalArgumentException for a bad port, or a non-loopback {@code host} without a token
+     *                                  that {@link HttpAccess#noAuth()} does not allow
      */
-    public static IngestHttpServer start(KafkaSettings settings, String host, int port, Optional<String> bearerToken,
+    public static IngestHttpServer start(KafkaSettings settings, String host, int port, HttpAccess access,
                                          MeterRegistry registry) throws IngestException {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(access, "access");
         Objects.requireNonNull(registry, "registry");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("HTTP port must be in [0, 65535], not " + port);
         }
-        if (bearerToken.isPresent() && bearerToken.get().isBlank()) {
-            throw new IllegalArgumentException("the API token must not be blank");
-        }
+        access.requireSafeBind(host, "uploads and feedback");
         ensureTopics(settings);
         ExecutorService replies = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "osprey-ingest-http-reply");
@@ -153,11 +158,11 @@ public final class IngestHttpServer implements AutoCloseable {
             producer = new KafkaProducer<>(producerProperties(settings), new StringSerializer(),
                     new ByteArraySerializer());
             tail = PredictionTail.start(settings, recent, KAFKA_TIMEOUT);
-            server = new IngestHttpServer(settings, bearerToken, registry, producer, recent, tail, replies);
+            server = new IngestHttpServer(settings, host, access, registry, producer, recent, tail, replies);
             server.app.start(host, port);
             LOG.info("Ingest HTTP API on http://{}:{} (images to {}, predictions from {}){}", host, server.port(),
                     settings.topics().images(), settings.topics().predictions(),
-                    bearerToken.isPresent() ? ", bearer token required for uploads and feedback" : "");
+                    access.token().isPresent() ? ", bearer token required for uploads and feedback" : "");
             return server;
         } catch (RuntimeException e) {
             if (server != null) {
@@ -208,8 +213,8 @@ public final class IngestHttpServer implements AutoCloseable {
     }
 
     private void configure(JavalinConfig config) {
-        config.startup.showJavalinBanner = false;
-        config.startup.showOldJavalinVersionWarning = false;
+        HttpServers.configure(config, "osprey-ingest-http", 250);
+        RequestGuard.install(config, access, host);
         int slack = ImageUpload.MULTIPART_SLACK;
         config.http.maxRequestSize = (long) OspreyTopics.IMAGE_MAX_BYTES + slack;
         // Jetty's own multipart limits sit above ours, so ours answer first and with the real size.
@@ -227,9 +232,7 @@ public final class IngestHttpServer implements AutoCloseable {
         config.routes.post("/feedback/<id>", this::postFeedback);
 
         config.routes.exception(ApiError.class, (e, ctx) -> {
-            if (e.status() == 401) {
-                ctx.header("WWW-Authenticate", "Bearer realm=\"osprey\"");
-            } else if (e.status() == 503) {
+            if (e.status() == 503) {
                 ctx.header("Retry-After", "1");
             }
             error(ctx, e.status(), e.getMessage());
@@ -242,7 +245,6 @@ public final class IngestHttpServer implements AutoCloseable {
     }
 
     private void postImage(Context ctx) {
-        authorize(ctx);
         String id;
         CompletableFuture<RecordMetadata> acked;
         acquireUploadSlot();
@@ -281,7 +283,6 @@ public final class IngestHttpServer implements AutoCloseable {
     }
 
     private void postFeedback(Context ctx) {
-        authorize(ctx);
         String id = Requests.id(ctx.pathParam("id"));
         FeedbackRequest request = FeedbackRequest.read(ctx);
         byte[] value = CORRECTIONS.toBytes(new FeedbackCorrection(id, request.label(), request.who().orElse(null)));
@@ -329,23 +330,6 @@ public final class IngestHttpServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         throw new ApiError(503, "too many uploads in progress (" + MAX_CONCURRENT_UPLOADS + "); try again");
-    }
-
-    private void authorize(Context ctx) {
-        if (token.isEmpty()) {
-            return;
-        }
-        String header = ctx.header("Authorization");
-        if (header == null) {
-            throw new ApiError(401, "this endpoint needs 'Authorization: Bearer <token>' (the server's "
-                    + "OSPREY_API_TOKEN)");
-        }
-        boolean bearer = header.regionMatches(true, 0, "Bearer ", 0, 7);
-        // Constant time: the comparison must not tell how much of a guess was right.
-        if (!bearer || !MessageDigest.isEqual(header.substring(7).strip().getBytes(StandardCharsets.UTF_8),
-                token.get())) {
-            throw new ApiError(401, "the bearer token is not valid");
-        }
     }
 
     private static Duration waitParam(String value) {
