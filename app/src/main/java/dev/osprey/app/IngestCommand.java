@@ -5,6 +5,7 @@ import dev.osprey.core.dataset.DatasetKind;
 import dev.osprey.core.dataset.Split;
 import dev.osprey.core.http.ApiToken;
 import dev.osprey.core.http.HttpAccess;
+import dev.osprey.core.topic.TopicAdmin;
 import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.ingest.ImageEncoding;
 import dev.osprey.ingest.IngestOptions;
@@ -133,6 +134,7 @@ final class IngestCommand implements Callable<Integer> {
     private int serve(KafkaSettings settings, IngestOptions options, HttpAccess access,
                       PrometheusMeterRegistry registry) throws Exception {
         Shutdown shutdown = new Shutdown();
+        TopicAdmin.ensureTopics(settings); // the server writes images and feedback and reads predictions
         try (IngestHttpServer http = IngestHttpServer.start(settings, api.host, httpPort, access, registry)) {
             System.out.println("ingest API on http://" + api.host + ":" + http.port() + " (try: curl -T image.png "
                     + "http://" + api.displayHost() + ":" + http.port() + "/images); Ctrl-C stops it");

@@ -11,8 +11,6 @@ import dev.osprey.core.http.HttpServers;
 import dev.osprey.core.http.RequestGuard;
 import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.topic.OspreyTopics;
-import dev.osprey.core.topic.TopicAdmin;
-import dev.osprey.core.topic.TopicSpec;
 import dev.osprey.ingest.IngestException;
 import dev.osprey.ingest.IngestMetrics;
 import io.javalin.Javalin;
@@ -23,21 +21,15 @@ import io.javalin.http.HttpResponseException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -81,7 +73,7 @@ public final class IngestHttpServer implements AutoCloseable {
     /** The longest wait a request may ask for. */
     public static final Duration MAX_PREDICTION_WAIT = Duration.ofSeconds(60);
     /** An upload is answered 503 if Kafka has not acknowledged it by then. */
-    static final Duration ACK_WAIT = Duration.ofSeconds(30);
+    static final Duration ACK_WAIT = KafkaAcks.ACK_WAIT;
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestHttpServer.class);
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
@@ -99,9 +91,10 @@ public final class IngestHttpServer implements AutoCloseable {
     private final OspreyTopics topics;
     private final HttpAccess access;
     private final String host;
-    private final MeterRegistry registry;
     private final IngestMetrics metrics;
+    private final RequestMeters requests;
     private final Producer<String, byte[]> producer;
+    private final KafkaAcks acks;
     private final RecentPredictions recent;
     private final PredictionTail tail;
     /** Answers are written here, never on the producer's or the reader's own thread. */
@@ -115,9 +108,10 @@ public final class IngestHttpServer implements AutoCloseable {
         this.topics = settings.topics();
         this.access = access;
         this.host = host;
-        this.registry = registry;
         this.metrics = new IngestMetrics(registry);
+        this.requests = new RequestMeters(registry);
         this.producer = producer;
+        this.acks = new KafkaAcks(producer, metrics);
         this.recent = recent;
         this.tail = tail;
         this.replies = replies;
@@ -125,8 +119,8 @@ public final class IngestHttpServer implements AutoCloseable {
     }
 
     /**
-     * Makes sure {@code images}, {@code predictions} and {@code feedback} exist, starts the
-     * producer and the reader of {@code predictions}, and serves on {@code host:port}.
+     * Starts the producer and the reader of {@code predictions}, and serves on {@code host:port}.
+     * The topics must exist: the command that starts the server creates them.
      *
      * @param port   0 picks a free port ({@link #port()} tells which)
      * @param access the token uploads and feedback need, if any
@@ -144,7 +138,6 @@ public final class IngestHttpServer implements AutoCloseable {
             throw new IllegalArgumentException("HTTP port must be in [0, 65535], not " + port);
         }
         access.requireSafeBind(host, "uploads and feedback");
-        ensureTopics(settings);
         ExecutorService replies = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "osprey-ingest-http-reply");
             t.setDaemon(true);
@@ -221,7 +214,7 @@ public final class IngestHttpServer implements AutoCloseable {
         config.jetty.multipartConfig.maxFileSize(OspreyTopics.IMAGE_MAX_BYTES + slack, SizeUnit.BYTES);
         config.jetty.multipartConfig.maxTotalRequestSize(OspreyTopics.IMAGE_MAX_BYTES + 2L * slack, SizeUnit.BYTES);
         config.jetty.multipartConfig.maxInMemoryFileSize(OspreyTopics.IMAGE_MAX_BYTES + slack, SizeUnit.BYTES);
-        config.requestLogger.http(this::count);
+        config.requestLogger.http(requests::count);
 
         config.routes.post("/images", this::postImage);
         config.routes.put("/images", this::postImage);
@@ -302,23 +295,7 @@ public final class IngestHttpServer implements AutoCloseable {
 
     /** Sends asynchronously; the future completes on the producer's thread, or fails after {@link #ACK_WAIT}. */
     private CompletableFuture<RecordMetadata> send(ProducerRecord<String, byte[]> record, Counter acknowledged) {
-        CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
-        try {
-            producer.send(record, (md, e) -> {
-                if (e == null) {
-                    acknowledged.increment();
-                    result.complete(md);
-                } else {
-                    metrics.errors().increment();
-                    result.completeExceptionally(e);
-                }
-            });
-        } catch (KafkaException e) {
-            // Refused before sending: no metadata within max.block.ms, or the record is too large.
-            metrics.errors().increment();
-            result.completeExceptionally(e);
-        }
-        return result.orTimeout(ACK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        return acks.send(record, acknowledged);
     }
 
     private void acquireUploadSlot() {
@@ -349,32 +326,9 @@ public final class IngestHttpServer implements AutoCloseable {
     }
 
     private void kafkaError(Context ctx, String what, Throwable failure) {
-        Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        String message = e instanceof TimeoutException
-                ? "Kafka did not acknowledge the " + what + " within " + ACK_WAIT.toSeconds() + " s"
-                : "Kafka did not accept the " + what + ": " + describe(e);
+        String message = KafkaAcks.failure(what, failure);
         LOG.warn("{} {}: {}", ctx.method(), ctx.path(), message);
         error(ctx, 503, message);
-    }
-
-    private void count(Context ctx, Float millis) {
-        Counter.builder("osprey.ingest.http.requests")
-                .description("HTTP requests to the ingest API, by endpoint and status")
-                .tag("endpoint", endpoint(ctx.path()))
-                .tag("status", Integer.toString(ctx.statusCode()))
-                .register(registry)
-                .increment();
-    }
-
-    /** A bounded tag value: never the id in the path. */
-    private static String endpoint(String path) {
-        String p = path.toLowerCase(Locale.ROOT);
-        for (String name : List.of("images", "predictions", "feedback")) {
-            if (p.equals("/" + name) || p.startsWith("/" + name + "/")) {
-                return name;
-            }
-        }
-        return "other";
     }
 
     /** The answer to an accepted write: the id, and where the record is. */
@@ -400,19 +354,7 @@ public final class IngestHttpServer implements AutoCloseable {
         return settings.requestProducerProperties("osprey-ingest-http", ACK_WAIT.minusSeconds(5));
     }
 
-    private static void ensureTopics(KafkaSettings settings) throws IngestException {
-        OspreyTopics t = settings.topics();
-        Set<String> needed = Set.of(t.images(), t.predictions(), t.feedback());
-        List<TopicSpec> specs = t.all().stream().filter(spec -> needed.contains(spec.name())).toList();
-        try (Admin admin = Admin.create(settings.adminProperties(KAFKA_TIMEOUT))) {
-            TopicAdmin.ensureTopics(admin, specs, KAFKA_TIMEOUT);
-        } catch (KafkaException e) {
-            throw new IngestException("cannot prepare topics on Kafka at " + settings.bootstrapServers() + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static String describe(Throwable e) {
+    static String describe(Throwable e) {
         Throwable t = e;
         while ((t.getMessage() == null || t.getMessage().isBlank()) && t.getCause() != null) {
             t = t.getCause();

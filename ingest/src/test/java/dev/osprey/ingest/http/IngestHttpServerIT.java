@@ -17,6 +17,7 @@ import dev.osprey.core.image.ImageEncoder;
 import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.image.RawImage;
 import dev.osprey.core.topic.OspreyTopics;
+import dev.osprey.core.topic.TopicAdmin;
 import dev.osprey.ingest.IngestException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -80,6 +81,9 @@ class IngestHttpServerIT {
         broker = EmbeddedBroker.start(brokerDir, 0);
         settings = KafkaSettings.of(broker.bootstrapServers(), "http-");
         guardedSettings = KafkaSettings.of(broker.bootstrapServers(), "guarded-");
+        // The server expects its topics, as the command that starts it creates them.
+        TopicAdmin.ensureTopics(settings);
+        TopicAdmin.ensureTopics(guardedSettings);
         server = IngestHttpServer.start(settings, "127.0.0.1", 0, HttpAccess.loopbackOnly(), REGISTRY);
         guarded = IngestHttpServer.start(guardedSettings, "127.0.0.1", 0, HttpAccess.withToken(ApiToken.of(TOKEN)),
                 new SimpleMeterRegistry());
