@@ -43,21 +43,46 @@ public record HttpAccess(Optional<ApiToken> token, boolean noAuth) {
         }
     }
 
-    /** Whether {@code host} names a loopback address ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}). */
+    /**
+     * Whether the address a server binds is a loopback one: {@code localhost}, {@code 127.0.0.0/8},
+     * {@code ::1}, or a name that resolves to one (the operator chose it).
+     */
     public static boolean isLoopback(String host) {
-        String h = host.strip().toLowerCase(Locale.ROOT);
-        if (h.startsWith("[") && h.endsWith("]")) {
-            h = h.substring(1, h.length() - 1);
-        }
-        if (h.equals("localhost") || h.endsWith(".localhost")) {
+        String h = bare(host);
+        if (isLoopbackName(h)) {
             return true;
         }
         try {
-            InetAddress address = InetAddress.getByName(h);
-            return address.isLoopbackAddress();
+            return InetAddress.getByName(h).isLoopbackAddress();
         } catch (UnknownHostException e) {
             // An address that does not resolve cannot be bound either; not loopback.
             return false;
         }
+    }
+
+    /**
+     * Whether {@code host}, as a client wrote it, is literally a loopback name: {@code localhost}
+     * (or under {@code .localhost}), an IPv4 {@code 127.x.x.x} or IPv6 {@code ::1} literal. Never
+     * asks DNS: a name an attacker controls may well resolve to 127.0.0.1.
+     */
+    public static boolean isLoopbackName(String host) {
+        String h = bare(host);
+        if (h.equals("localhost") || h.endsWith(".localhost")) {
+            return true;
+        }
+        if (!h.matches("[0-9.]+") && !h.matches("[0-9a-f:.]*:[0-9a-f:.]*")) {
+            return false;
+        }
+        try {
+            // A literal address: parsed, not looked up.
+            return InetAddress.getByName(h).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static String bare(String host) {
+        String h = host.strip().toLowerCase(Locale.ROOT);
+        return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
     }
 }

@@ -82,7 +82,7 @@ public final class RequestGuard implements Handler {
             return Optional.of("cross-origin request refused (Origin " + shorten(origin) + " is not this server, "
                     + shorten(String.valueOf(host)) + ")");
         }
-        if (loopbackServer && host != null && !HttpAccess.isLoopback(hostName(host))) {
+        if (loopbackServer && host != null && !HttpAccess.isLoopbackName(hostName(host))) {
             return Optional.of("request for Host " + shorten(host) + " refused: this server listens on a loopback "
                     + "address and answers only localhost, 127.0.0.1 or [::1]");
         }

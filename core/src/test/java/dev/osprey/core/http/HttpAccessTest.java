@@ -20,6 +20,10 @@ class HttpAccessTest {
         assertThat(HttpAccess.isLoopback("0.0.0.0")).isFalse();
         assertThat(HttpAccess.isLoopback("::")).isFalse();
         assertThat(HttpAccess.isLoopback("192.0.2.7")).isFalse();
+        assertThat(HttpAccess.isLoopbackName("127.0.0.1")).isTrue();
+        assertThat(HttpAccess.isLoopbackName("0:0:0:0:0:0:0:1")).isTrue();
+        assertThat(HttpAccess.isLoopbackName("app.localhost")).isTrue();
+        assertThat(HttpAccess.isLoopbackName("localtest.me")).as("never resolved").isFalse();
     }
 
     @Test

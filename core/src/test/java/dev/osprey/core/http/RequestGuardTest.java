@@ -104,6 +104,19 @@ class RequestGuardTest {
     }
 
     @Test
+    void aHostIsJudgedAsWrittenNeverLookedUp() {
+        RequestGuard guard = new RequestGuard(HttpAccess.loopbackOnly(), "127.0.0.1");
+
+        // Public names that resolve to 127.0.0.1 are exactly what a rebinding attacker uses.
+        assertThat(guard.crossSite(null, null, "localtest.me:8080")).isPresent();
+        assertThat(guard.crossSite(null, null, "127.0.0.1.nip.io")).isPresent();
+        assertThat(guard.crossSite(null, null, "localhost:8080")).isEmpty();
+        assertThat(guard.crossSite(null, null, "127.0.0.1:8080")).isEmpty();
+        assertThat(guard.crossSite(null, null, "[::1]:8080")).isEmpty();
+        assertThat(guard.crossSite(null, null, null)).as("HTTP/1.0 without Host: not a browser").isEmpty();
+    }
+
+    @Test
     void sameOriginPagesAndNonBrowserClientsAreServed() throws Exception {
         Javalin app = serve(HttpAccess.loopbackOnly());
         String self = "127.0.0.1:" + app.port();
