@@ -111,10 +111,10 @@ final class DemoCommand implements Callable<Integer> {
         Ports.requireFree(api.host, httpPort, "--http-port");
         Ports.requireFree(api.host, trainerHttpPort, "--trainer-http-port");
         HttpAccess access = api.access();
-        HttpSettings trainerHttp = new HttpSettings(api.host, trainerHttpPort, access);
-        if (httpPort >= 0) {
-            access.requireSafeBind(api.host, "uploads and feedback");
+        if (httpPort >= 0 || trainerHttpPort >= 0) {
+            access.requireSafeBind(api.host, "uploads, feedback and POST /retrain");
         }
+        HttpSettings trainerHttp = new HttpSettings(api.host, trainerHttpPort, access);
         Architecture architecture = Architecture.fromId(arch);
         StateDirectory state = StateDirectory.of(Optional.ofNullable(dataDir), "osprey-demo-");
         Path brokerDir = state.path();

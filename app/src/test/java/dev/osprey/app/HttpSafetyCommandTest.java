@@ -77,6 +77,20 @@ class HttpSafetyCommandTest {
     }
 
     @Test
+    void theDemoRefusesAWildcardWithoutATokenBeforeStartingAnything() {
+        Path fashion = Path.of("/usr/share/datasets/fashion-mnist");
+        assumeTrue(Files.isDirectory(fashion), "Fashion-MNIST is not installed at " + fashion);
+
+        int code = run("demo", "--data", fashion.toString(), "--http-host", "0.0.0.0", "--http-port", "0",
+                "--trainer-http-port", "0", "--metrics-port", "-1");
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).startsWith("osprey demo: refusing to serve uploads, feedback and POST /retrain "
+                + "on 0.0.0.0 without a token");
+    }
+
+    @Test
     void theTrainerRefusesAWildcardWithoutATokenUnlessNoAuth() throws Exception {
         KafkaSettings kafka = KafkaSettings.of("localhost:9092", "");
         TrainerCommand bare = new TrainerCommand();
