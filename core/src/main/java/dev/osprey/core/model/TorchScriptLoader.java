@@ -6,6 +6,7 @@ import ai.djl.Model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Loads a TorchScript file (from {@code torch.jit.trace} or {@code torch.jit.script}) held in memory
@@ -39,7 +40,8 @@ final class TorchScriptLoader {
         try {
             Files.write(file, bytes);
             model = Model.newInstance(name, device, ModelArtifact.ENGINE);
-            model.load(dir, PREFIX);
+            // Onto the model's device, wherever the file was saved from: a classifier on a GPU feeds GPU tensors.
+            model.load(dir, PREFIX, Map.of("mapLocation", "true"));
             return model;
         } catch (IOException | MalformedModelException | RuntimeException e) {
             if (model != null) {
