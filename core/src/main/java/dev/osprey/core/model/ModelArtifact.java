@@ -204,7 +204,11 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
      */
     public Model newModel(Device device) throws InvalidArtifactException {
         if (manifest.torchScript()) {
-            return TorchScriptLoader.load(manifest.tag(), weights, device);
+            try {
+                return TorchScriptLoader.load(manifest.tag(), weights, device);
+            } catch (InvalidArtifactException e) {
+                throw new InvalidArtifactException(manifest.tag() + ": " + e.getMessage(), e);
+            }
         }
         Architecture arch;
         try {

@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Wraps a TorchScript file into an Osprey artifact, after running it on a real batch: half zero
@@ -26,6 +28,7 @@ public final class TorchScriptImport {
 
     /** Images in the check batch: more than one, so a model that mixes up batch and features fails. */
     public static final int CHECK_BATCH = 8;
+    private static final Pattern ERROR_LINE = Pattern.compile("[A-Za-z.]*Error: (.+)");
 
     /**
      * What the import made.
@@ -82,7 +85,7 @@ public final class TorchScriptImport {
                 out = model.getBlock().forward(new ParameterStore(manager, false), new NDList(batch), false);
             } catch (RuntimeException e) {
                 throw new InvalidArtifactException("the model does not take a batch of " + input + " images ("
-                        + firstLine(e.getMessage()) + "); check --input");
+                        + torchMessage(e.getMessage()) + "); check --input");
             }
             if (out.size() != 1) {
                 throw new InvalidArtifactException("the model returns " + out.size()
@@ -125,12 +128,21 @@ public final class TorchScriptImport {
         return data;
     }
 
-    private static String firstLine(String s) {
+    /**
+     * The line of a libtorch error that says what went wrong: the TorchScript interpreter puts a
+     * traceback first and the Python-style {@code RuntimeError: ...} line last.
+     */
+    static String torchMessage(String s) {
         if (s == null || s.isBlank()) {
             return "no message";
         }
-        String t = s.strip();
-        int nl = t.indexOf('\n');
-        return nl < 0 ? t : t.substring(0, nl);
+        List<String> lines = s.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            Matcher m = ERROR_LINE.matcher(lines.get(i));
+            if (m.matches()) {
+                return m.group(1);
+            }
+        }
+        return lines.get(0);
     }
 }

@@ -25,14 +25,15 @@ final class TorchScriptLoader {
      * A new model named {@code name} on {@code device} running the TorchScript module in {@code bytes}.
      * The caller owns and closes it.
      *
-     * @throws InvalidArtifactException if the bytes are not a TorchScript module; nothing is left open then
+     * @throws InvalidArtifactException if the bytes are not a TorchScript module (the message does not
+     *                                  repeat {@code name}); nothing is left open then
      */
     static Model load(String name, byte[] bytes, Device device) throws InvalidArtifactException {
         Path dir;
         try {
             dir = Files.createTempDirectory("osprey-torchscript-");
         } catch (IOException e) {
-            throw new InvalidArtifactException(name + ": no temporary directory for the TorchScript file: "
+            throw new InvalidArtifactException("no temporary directory for the TorchScript file: "
                     + e.getMessage(), e);
         }
         Path file = dir.resolve(PREFIX + ".pt");
@@ -47,7 +48,8 @@ final class TorchScriptLoader {
             if (model != null) {
                 model.close();
             }
-            throw new InvalidArtifactException(name + ": not a TorchScript module that this PyTorch can load ("
+            // The caller names the model: the classifier by its tag, the import by its file.
+            throw new InvalidArtifactException("not a TorchScript module that this PyTorch can load ("
                     + firstLine(e.getMessage()) + ")", e);
         } finally {
             deleteQuietly(file);
