@@ -64,7 +64,7 @@ public final class ModelCheck {
             }
         } catch (RuntimeException e) {
             throw new InvalidArtifactException(m.tag() + ": forward pass on a zero batch of " + in
-                    + " failed: " + e.getMessage(), e);
+                    + " failed: " + TorchScriptImport.torchMessage(e.getMessage()), e);
         }
     }
 
