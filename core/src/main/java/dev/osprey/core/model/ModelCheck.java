@@ -14,11 +14,14 @@ import dev.osprey.core.image.InputSpec;
  * The smoke test a model passes before it serves: one forward pass on a batch of two zero
  * images must give finite logits of shape {@code (2, classes)}. Catches weights that load but
  * do not fit the input (an MLP trained on another image size), a wrong class count, and
- * NaN weights, before the model replaces a working one.
+ * NaN weights, before the model replaces a working one. A model whose manifest says its outputs are
+ * probabilities must give rows in [0, 1] that sum to 1, or the classifier would serve scores that are not.
  */
 public final class ModelCheck {
 
     private static final int BATCH = 2;
+    // float32 softmax rows sum to 1 within a few ulps per class.
+    private static final double PROBABILITY_TOLERANCE = 1e-4;
 
     private ModelCheck() {
     }
@@ -48,15 +51,41 @@ public final class ModelCheck {
                 throw new InvalidArtifactException(m.tag() + ": output shape " + logits.getShape()
                         + " for input " + in + ", expected " + expected);
             }
-            for (float v : logits.toType(DataType.FLOAT32, false).toFloatArray()) {
+            float[] values = logits.toType(DataType.FLOAT32, false).toFloatArray();
+            for (float v : values) {
                 if (!Float.isFinite(v)) {
                     throw new InvalidArtifactException(m.tag() + ": output is not finite (" + v
                             + "): the weights are broken");
                 }
             }
+            if (m.outputsProbabilities() && !areProbabilities(values, m.classes().size())) {
+                throw new InvalidArtifactException(m.tag() + ": the manifest says the outputs are "
+                        + ModelManifest.PROBABILITIES + ", but the rows are not in [0, 1] or do not sum to 1");
+            }
         } catch (RuntimeException e) {
             throw new InvalidArtifactException(m.tag() + ": forward pass on a zero batch of " + in
-                    + " failed: " + e.getMessage(), e);
+                    + " failed: " + TorchScriptImport.torchMessage(e.getMessage()), e);
         }
+    }
+
+    /**
+     * Whether every row of a row-major {@code (n, classes)} matrix is a probability distribution, to
+     * float rounding: what a softmax as the model's last step gives.
+     */
+    public static boolean areProbabilities(float[] rows, int classes) {
+        for (int from = 0; from + classes <= rows.length; from += classes) {
+            double sum = 0;
+            for (int c = 0; c < classes; c++) {
+                float v = rows[from + c];
+                if (v < -PROBABILITY_TOLERANCE || v > 1 + PROBABILITY_TOLERANCE) {
+                    return false;
+                }
+                sum += v;
+            }
+            if (Math.abs(sum - 1) > PROBABILITY_TOLERANCE * classes) {
+                return false;
+            }
+        }
+        return true;
     }
 }
