@@ -89,6 +89,11 @@ final class DemoCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     double heldOutShare;
 
+    @Option(names = "--min-retrain-interval", paramLabel = "DURATION", defaultValue = "60s",
+            description = "Least time between the starts of two retraining runs, e.g. 30s, 5m "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String minRetrainInterval;
+
     @Option(names = "--http-port", defaultValue = "8080",
             description = "Port of the HTTP API (POST /images, GET /predictions/{id}, POST /feedback/{id}); "
                     + "0 picks a free one, -1 turns it off (default: ${DEFAULT-VALUE}).")
@@ -112,8 +117,12 @@ final class DemoCommand implements Callable<Integer> {
         if (count < 0 || lingerSeconds < 0 || statusIntervalMs < 100) {
             throw new IllegalArgumentException("--count and --linger must be >= 0, --status-interval >= 100 ms");
         }
+        if (!(heldOutShare >= 0 && heldOutShare <= 1)) {
+            throw new IllegalArgumentException("--held-out must be in [0, 1]: " + heldOutShare);
+        }
         Path dataset = data.resolve(true);
         HeldOutImages heldOut = new HeldOutImages(heldOutShare);
+        Duration retrainInterval = TrainerCommand.duration("--min-retrain-interval", minRetrainInterval);
         IngestOptions ingestOptions = ingestOptions(dataset, heldOut);
         // Every port before the broker starts and the seed model trains, so a clash costs no waiting.
         metricsOptions.requirePortFree();
@@ -140,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
                  PredictionWatcher watcher = new PredictionWatcher(settings, scored(heldOut, ingestOptions));
                  // trainer: closed first (reverse order), before the classifier it feeds
                  TrainerApp trainer = TrainerCommand.forDemo(settings, dataset, brokerDir.resolve("trainer"),
-                         trainerHttpPort, registry)) {
+                         trainerHttpPort, retrainInterval, registry)) {
                 Optional<MetricsServer> metrics = metricsOptions.start(registry,
                         () -> classifier.running() && classifier.serving().isPresent());
                 Optional<IngestHttpServer> http = Optional.empty();
