@@ -157,7 +157,7 @@ final class DemoCommand implements Callable<Integer> {
                     classifier.start(Duration.ofMinutes(2));
                     trainer.start(); // after the classifier: it retrains the model the classifier serves
                     watcher.start();
-                    http = startHttp(settings, registry);
+                    http = startHttp(settings, registry, seed.classes().size());
                     // Elapsed time counts from the first image, not from seed training.
                     long streaming = System.nanoTime();
                     IngestService ingest = new IngestService(settings, ingestOptions, registry,
@@ -219,13 +219,15 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** The ingest HTTP API, as {@code osprey ingest --serve} runs it, unless turned off. */
-    private Optional<IngestHttpServer> startHttp(KafkaSettings settings, PrometheusMeterRegistry registry)
-            throws IngestException {
+    private Optional<IngestHttpServer> startHttp(KafkaSettings settings, PrometheusMeterRegistry registry,
+                                                 int classes) throws IngestException {
         if (httpPort < 0) {
             return Optional.empty();
         }
         IngestHttpServer server = IngestHttpServer.start(settings, "0.0.0.0", httpPort,
                 Optional.ofNullable(System.getenv("OSPREY_API_TOKEN")).filter(t -> !t.isBlank()), registry);
+        // Feedback with a label the model does not have is refused at once, naming the range.
+        server.classCount(classes);
         System.err.println("HTTP API on http://localhost:" + server.port()
                 + " (POST /images, GET /predictions/{id}, POST /feedback/{id})");
         return Optional.of(server);

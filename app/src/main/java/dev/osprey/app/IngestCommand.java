@@ -96,6 +96,11 @@ final class IngestCommand implements Callable<Integer> {
             description = "Address the HTTP API binds with --serve (default: ${DEFAULT-VALUE}).")
     String httpHost;
 
+    @Option(names = "--classes", paramLabel = "N",
+            description = "With --serve: the model's number of classes; POST /feedback with a label outside "
+                    + "0..N-1 is answered 400 (default: any label >= 0 is taken).")
+    Integer classes;
+
     IngestOptions options(String resolvedSource) {
         IngestOptions.Builder b = IngestOptions.builder(resolvedSource)
                 .split(parseSplit(split))
@@ -117,6 +122,9 @@ final class IngestCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KafkaSettings settings = kafka.settings();
         // Parsed before anything starts, so a bad option fails fast.
+        if (classes != null && classes < 2) {
+            throw new IllegalArgumentException("--classes must be at least 2: " + classes);
+        }
         IngestOptions options = serve && source == null ? null : options(resolveSource());
         PrometheusMeterRegistry registry = MetricsOptions.newRegistry("ingest");
         Optional<MetricsServer> metrics = metricsOptions.start(registry, () -> true);
@@ -133,6 +141,9 @@ final class IngestCommand implements Callable<Integer> {
         Shutdown shutdown = new Shutdown();
         try (IngestHttpServer http = IngestHttpServer.start(settings, httpHost, httpPort, apiToken(System.getenv()),
                 registry)) {
+            if (classes != null) {
+                http.classCount(classes);
+            }
             System.out.println("ingest API on http://" + httpHost + ":" + http.port() + " (try: curl -T image.png "
                     + "http://" + displayHost() + ":" + http.port() + "/images); Ctrl-C stops it");
             int code = options == null ? 0 : publish(settings, options, registry);
