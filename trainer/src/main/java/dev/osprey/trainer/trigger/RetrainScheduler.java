@@ -112,6 +112,9 @@ public final class RetrainScheduler implements TriggerSink, AutoCloseable {
         if (s == Submission.SCHEDULED && scheduledAt.isAfter(Instant.now().plus(coalesceDelay).plusSeconds(1))) {
             LOG.info("retrain trigger {} ({}): scheduled for {}, {} s after the last run started (--min-retrain-interval)",
                     request.source().id(), request.describe(), scheduledAt, minInterval.toSeconds());
+        } else if (s == Submission.MERGED || s == Submission.COALESCED) {
+            // A busy stream raises a trigger every few seconds while a run waits: one line per run is enough.
+            LOG.debug("retrain trigger {} ({}): {}", request.source().id(), request.describe(), s);
         } else {
             LOG.info("retrain trigger {} ({}): {}", request.source().id(), request.describe(), s);
         }
