@@ -23,7 +23,6 @@ import java.util.concurrent.TimeoutException;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.Uuid;
@@ -281,6 +280,9 @@ public final class EmbeddedBroker implements AutoCloseable {
                 Map.entry("inter.broker.listener.name", "PLAINTEXT"),
                 Map.entry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT"),
                 Map.entry("log.dirs", logDir.toString()),
+                // Topics created without a replication factor (Streams' internal ones) get the cluster's.
+                Map.entry("default.replication.factor", rf),
+                Map.entry("min.insync.replicas", minIsr),
                 Map.entry("offsets.topic.replication.factor", rf),
                 Map.entry("offsets.topic.num.partitions", "4"),
                 Map.entry("transaction.state.log.replication.factor", rf),
@@ -332,7 +334,6 @@ public final class EmbeddedBroker implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         String bootstrap = settings.bootstrapServers();
         Properties props = settings.adminProperties(Duration.ofSeconds(5));
-        props.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         try (Admin admin = Admin.create(props)) {
             while (true) {
                 long left = deadline - System.nanoTime();

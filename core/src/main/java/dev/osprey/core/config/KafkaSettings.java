@@ -382,6 +382,9 @@ public record KafkaSettings(String bootstrapServers, OspreyTopics topics, Map<St
     public Properties adminProperties(Duration timeout) {
         Properties p = adminProperties();
         p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(timeout.toMillis()));
+        // The admin client refuses an API timeout below its request timeout (30 s by default).
+        p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                String.valueOf(Math.min(timeout.toMillis(), 30_000L)));
         return p;
     }
 

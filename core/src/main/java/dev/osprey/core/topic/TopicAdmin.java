@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.InterruptException;
@@ -125,14 +126,21 @@ public final class TopicAdmin {
         List<NewTopic> missing = new ArrayList<>();
         for (TopicSpec spec : specs) {
             if (!existing.contains(spec.name())) {
-                missing.add(new NewTopic(spec.name(), spec.partitions(), replication).configs(spec.configs()));
+                Map<String, String> configs = new HashMap<>(spec.configs());
+                if (replication >= MAX_REPLICATION) {
+                    // An acknowledged write survives the loss of any one broker, and a topic still
+                    // takes writes while one broker is down.
+                    configs.putIfAbsent(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(replication - 1));
+                }
+                missing.add(new NewTopic(spec.name(), spec.partitions(), replication).configs(configs));
             }
         }
         if (!missing.isEmpty()) {
             Map<String, KafkaFuture<Void>> created = admin.createTopics(missing).values();
             for (Map.Entry<String, KafkaFuture<Void>> e : created.entrySet()) {
                 if (awaitCreation(e.getValue(), deadline, e.getKey())) {
-                    LOG.info("Created topic {} (replication {})", e.getKey(), replication);
+                    LOG.info("Created topic {} (replication {}{})", e.getKey(), replication,
+                            replication >= MAX_REPLICATION ? ", min.insync.replicas " + (replication - 1) : "");
                 }
             }
         }
