@@ -84,9 +84,11 @@ public final class ClassifierApp implements AutoCloseable {
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics.registry());
         streams.start();
-        LOG.info("classifier {} started: {} thread(s), {}, max-batch {}, max-delay {} ms, serving {}",
+        LOG.info("classifier {} started: {} thread(s), {}, max-batch {}, max-batch-bytes {}, max-delay {} ms, "
+                        + "max-pixels {}, serving {}",
                 config.applicationId(), config.threads(), config.guarantee().streamsValue(),
-                config.batch().maxBatch(), config.batch().maxDelay().toMillis(),
+                config.batch().maxBatch(), config.batch().maxBatchBytes(), config.batch().maxDelay().toMillis(),
+                config.batch().maxPixels(),
                 holder.serving().map(ModelManifest::tag).orElse("?"));
     }
 

@@ -41,9 +41,25 @@ public record BatchSettings(int maxBatch, Duration maxDelay, long maxBatchBytes,
         }
     }
 
-    /** Count and delay limits, with the default byte bound and pixel budget. */
+    /** Count and delay limits, with the default byte bound and the default pixel budget for this JVM's heap. */
     public BatchSettings(int maxBatch, Duration maxDelay) {
-        this(maxBatch, maxDelay, DEFAULT_MAX_BATCH_BYTES, ImageDecoder.DEFAULT_MAX_PIXELS);
+        this(maxBatch, maxDelay, DEFAULT_MAX_BATCH_BYTES, defaultMaxPixels(Runtime.getRuntime().maxMemory(), maxBatch));
+    }
+
+    /**
+     * The default pixel budget: what lets {@code maxBatch} images decoded at the budget (3 bytes a
+     * pixel) take at most a quarter of the heap, but never less than
+     * {@link ImageDecoder#MAX_DECODED_PIXELS} (1024x1024, decoded as is) nor more than
+     * {@link ImageDecoder#DEFAULT_MAX_PIXELS} (4096x4096). With a 1 GiB heap and max-batch 256 that
+     * is 1024x1024: a 4096x4096 image is then refused from its header in microseconds instead of
+     * being inflated in full (the decode above 1024x1024 is subsampled, but every row is still read).
+     *
+     * @param maxHeapBytes the JVM's maximum heap ({@link Runtime#maxMemory()})
+     * @param maxBatch     images per batch
+     */
+    public static long defaultMaxPixels(long maxHeapBytes, int maxBatch) {
+        long fit = maxHeapBytes / 4 / (3L * Math.max(1, maxBatch));
+        return Math.max(ImageDecoder.MAX_DECODED_PIXELS, Math.min(ImageDecoder.DEFAULT_MAX_PIXELS, fit));
     }
 
     public static BatchSettings defaults() {
