@@ -31,7 +31,8 @@ final class ClassifierCommand implements Callable<Integer> {
             description = "Largest batch per forward pass (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
-    @Option(names = "--max-batch-bytes", paramLabel = "BYTES", defaultValue = "" + BatchSettings.DEFAULT_MAX_BATCH_BYTES,
+    @Option(names = "--max-batch-bytes", paramLabel = "BYTES",
+            defaultValue = "" + BatchSettings.DEFAULT_MAX_BATCH_BYTES,
             description = "Most bytes a batch buffers (decoded pixels plus the original records); a batch of "
                     + "large images runs early when it is reached (default: ${DEFAULT-VALUE}).")
     long maxBatchBytes;

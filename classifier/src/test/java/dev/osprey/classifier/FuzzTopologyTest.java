@@ -164,7 +164,8 @@ class FuzzTopologyTest {
         for (int offset = 0; offset < records.size(); offset++) {
             Fuzz f = records.get(offset);
             kinds.merge(f.kind(), 1, Integer::sum);
-            String id = f.key() == null ? TOPICS.images() + "-0@" + offset : new String(f.key(), StandardCharsets.UTF_8);
+            String id = f.key() == null ? TOPICS.images() + "-0@" + offset
+                    : new String(f.key(), StandardCharsets.UTF_8);
             int predictions = predicted.getOrDefault(id, 0);
             TestRecord<String, byte[]> d = dead.get((long) offset);
             assertThat(predictions + (d == null ? 0 : 1))
