@@ -62,7 +62,7 @@ public final class ClassifierMetrics implements DeadLetterListener, ProductionEr
                 .register(registry);
         this.recoveryLost = Counter.builder("osprey.classifier.recovery.lost")
                 .description("input offsets to re-read after a restart that retention had already deleted")
-                .baseUnit("records")
+                // No base unit: Prometheus would append it, and docs and alerts name osprey_classifier_recovery_lost_total.
                 .register(registry);
         // Registered at zero so that rate() sees the first event of each kind too.
         for (RejectReason reason : RejectReason.values()) {
