@@ -31,6 +31,18 @@ final class ClassifierCommand implements Callable<Integer> {
             description = "Largest batch per forward pass (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
+    @Option(names = "--max-batch-bytes", paramLabel = "BYTES",
+            defaultValue = "" + BatchSettings.DEFAULT_MAX_BATCH_BYTES,
+            description = "Most bytes a batch buffers (decoded pixels plus the original records); a batch of "
+                    + "large images runs early when it is reached (default: ${DEFAULT-VALUE}).")
+    long maxBatchBytes;
+
+    @Option(names = "--max-pixels", paramLabel = "N",
+            description = "Pixel budget per encoded image (width x height, read from its header before "
+                    + "decoding; larger ones go to images-dlq as too-large). Default: from the heap and "
+                    + "--max-batch, between 1048576 (1024x1024) and 16777216 (4096x4096); see docs/OPERATIONS.md.")
+    Long maxPixels;
+
     @Option(names = "--max-delay", paramLabel = "MS", defaultValue = "20",
             description = "Longest time in ms the oldest image of a batch waits (default: ${DEFAULT-VALUE}).")
     long maxDelayMs;
@@ -79,10 +91,16 @@ final class ClassifierCommand implements Callable<Integer> {
 
     ClassifierConfig config(KafkaSettings settings) {
         return new ClassifierConfig(settings,
-                settings.topicPrefix() + applicationId, new BatchSettings(maxBatch, Duration.ofMillis(maxDelayMs)),
+                settings.topicPrefix() + applicationId, batchSettings(),
                 ClassifierConfig.Guarantee.parse(guarantee), threads, intraOpThreads,
                 Duration.ofMillis(commitIntervalMs), Optional.ofNullable(modelName), Optional.ofNullable(stateDir),
                 Optional.ofNullable(instanceId));
+    }
+
+    BatchSettings batchSettings() {
+        long pixels = maxPixels != null ? maxPixels
+                : BatchSettings.defaultMaxPixels(Runtime.getRuntime().maxMemory(), maxBatch);
+        return new BatchSettings(maxBatch, Duration.ofMillis(maxDelayMs), maxBatchBytes, pixels);
     }
 
     @Override

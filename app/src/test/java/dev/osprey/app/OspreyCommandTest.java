@@ -52,6 +52,14 @@ class OspreyCommandTest {
     }
 
     @Test
+    void aPixelBudgetOutOfRangeIsAClearLineBeforeAnythingConnects() {
+        assertThat(run("classifier", "--bootstrap-servers", "localhost:1", "--metrics-port", "-1",
+                "--max-pixels", "0")).isEqualTo(2);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("max-pixels");
+    }
+
+    @Test
     void invalidSettingIsAClearLineAndExitTwo() {
         assertThat(run("classifier", "--bootstrap-servers", "no-port-here", "--metrics-port", "-1")).isEqualTo(2);
         assertThat(err.toString().strip().lines()).hasSize(1);

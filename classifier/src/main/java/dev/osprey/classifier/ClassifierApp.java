@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.osprey.classifier.batch.KafkaInputReplayer;
 import dev.osprey.classifier.deadletter.DeadLetterHandler;
+import dev.osprey.classifier.deadletter.ProductionErrorHandler;
 import dev.osprey.classifier.model.DjlBatchClassifier;
 import dev.osprey.classifier.model.ModelFollower;
 import dev.osprey.classifier.model.ModelHolder;
@@ -83,9 +84,11 @@ public final class ClassifierApp implements AutoCloseable {
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics.registry());
         streams.start();
-        LOG.info("classifier {} started: {} thread(s), {}, max-batch {}, max-delay {} ms, serving {}",
+        LOG.info("classifier {} started: {} thread(s), {}, max-batch {}, max-batch-bytes {}, max-delay {} ms, "
+                        + "max-pixels {}, serving {}",
                 config.applicationId(), config.threads(), config.guarantee().streamsValue(),
-                config.batch().maxBatch(), config.batch().maxDelay().toMillis(),
+                config.batch().maxBatch(), config.batch().maxBatchBytes(), config.batch().maxDelay().toMillis(),
+                config.batch().maxPixels(),
                 holder.serving().map(ModelManifest::tag).orElse("?"));
     }
 
@@ -153,6 +156,8 @@ public final class ClassifierApp implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
         p.put(DeadLetterHandler.LISTENER_CONFIG, metrics);
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionErrorHandler.class);
+        p.put(ProductionErrorHandler.LISTENER_CONFIG, metrics);
         p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
         p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");

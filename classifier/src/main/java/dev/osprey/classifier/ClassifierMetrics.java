@@ -1,6 +1,7 @@
 package dev.osprey.classifier;
 
 import dev.osprey.classifier.deadletter.DeadLetterListener;
+import dev.osprey.classifier.deadletter.ProductionErrorListener;
 import dev.osprey.core.image.RejectReason;
 import dev.osprey.core.model.ModelManifest;
 import io.micrometer.core.instrument.Counter;
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The classifier's own meters. Tags are bounded: model name and version, reject reason, swap
  * outcome — never an image id.
  */
-public final class ClassifierMetrics implements DeadLetterListener {
+public final class ClassifierMetrics implements DeadLetterListener, ProductionErrorListener {
 
     private final MeterRegistry registry;
     private final DistributionSummary batchSize;
@@ -29,6 +30,8 @@ public final class ClassifierMetrics implements DeadLetterListener {
     private final Map<String, Counter> predictions = new ConcurrentHashMap<>();
     private final Map<RejectReason, Counter> deadLetters = new ConcurrentHashMap<>();
     private final Map<String, Counter> swaps = new ConcurrentHashMap<>();
+    private final Map<String, Counter> productionErrors = new ConcurrentHashMap<>();
+    private final Counter recoveryLost;
 
     public ClassifierMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -56,6 +59,10 @@ public final class ClassifierMetrics implements DeadLetterListener {
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry);
+        this.recoveryLost = Counter.builder("osprey.classifier.recovery.lost")
+                .description("input offsets to re-read after a restart that retention had already deleted")
+                // No base unit: Prometheus would append it, and docs and alerts name osprey_classifier_recovery_lost_total.
                 .register(registry);
         // Registered at zero so that rate() sees the first event of each kind too.
         for (RejectReason reason : RejectReason.values()) {
@@ -94,6 +101,25 @@ public final class ClassifierMetrics implements DeadLetterListener {
                 .description("images sent to the dead-letter topic, by reason")
                 .tag("reason", r.id())
                 .register(registry));
+    }
+
+    /**
+     * A record for {@code topic} could not be produced and was skipped. Tags: the topic (one of the
+     * classifier's few outputs) and the exception's class name.
+     */
+    @Override
+    public void productionFailed(String topic, String error) {
+        productionErrors.computeIfAbsent(topic + '|' + error, k -> Counter
+                .builder("osprey.classifier.production.errors")
+                .description("output records Kafka Streams could not produce, skipped")
+                .tag("topic", topic)
+                .tag("error", error)
+                .register(registry)).increment();
+    }
+
+    /** {@code count} input offsets were gone (retention) when a restarted task re-read its unflushed range. */
+    public void recoveryLost(long count) {
+        recoveryLost.increment(count);
     }
 
     /** A model was offered: {@code outcome} is {@code swapped}, {@code refused} or {@code stale}. */

@@ -6,10 +6,13 @@ import dev.osprey.classifier.batch.BatchClassifier;
 import dev.osprey.classifier.batch.BatchResult;
 import dev.osprey.classifier.batch.BatchSettings;
 import dev.osprey.classifier.batch.BatchingProcessor;
+import dev.osprey.classifier.batch.InferenceException;
 import dev.osprey.classifier.batch.InputReplayer;
 import dev.osprey.classifier.batch.Outcome;
 import dev.osprey.classifier.deadletter.DeadLetterHeaders;
+import dev.osprey.classifier.deadletter.DeadLetterRecord;
 import dev.osprey.core.format.Prediction;
+import dev.osprey.core.image.ImageEncoder;
 import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.image.InputSpec;
 import dev.osprey.core.image.RawImage;
@@ -57,9 +60,15 @@ class ClassifierTopologyTest {
     private TestOutputTopic<String, byte[]> predictions;
     private TestOutputTopic<String, byte[]> deadLetters;
 
-    /** "Classifies" an image as the value of its first pixel, modulo 3; pixel 255 cannot be fed to the model. */
+    /**
+     * "Classifies" an image as the value of its first pixel, modulo 3; pixel 255 cannot be fed to the
+     * model, and a batch holding pixel 254 makes the forward pass throw.
+     */
     private final BatchClassifier classifier = imgs -> {
         batches.add(imgs.size());
+        if (imgs.stream().anyMatch(img -> img.get(0, 0, 0) == 254)) {
+            throw new InferenceException("boom", new IllegalStateException("poisoned tensor"));
+        }
         List<Outcome> out = new ArrayList<>();
         for (RawImage img : imgs) {
             int v = img.get(0, 0, 0);
@@ -73,6 +82,11 @@ class ClassifierTopologyTest {
         @Override
         public OptionalLong committedOffset(TopicPartition partition) {
             return OptionalLong.empty();
+        }
+
+        @Override
+        public long logStartOffset(TopicPartition partition) {
+            return 0;
         }
 
         @Override
@@ -202,5 +216,71 @@ class ClassifierTopologyTest {
 
     private static String header(TestRecord<String, byte[]> r, String key) {
         return new String(r.headers().lastHeader(key).value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aForwardPassThatThrowsIsSplitUntilTheFailingImageIsFound() {
+        start(new BatchSettings(8, Duration.ofMillis(50)));
+        for (int i = 0; i < 8; i++) {
+            send("img-" + i, pixels(i == 5 ? 254 : i), -1);
+        }
+        assertThat(predictions.readKeyValuesToList()).extracting(kv -> kv.key)
+                .containsExactly("img-0", "img-1", "img-2", "img-3", "img-4", "img-6", "img-7");
+        List<TestRecord<String, byte[]>> dead = deadLetters.readRecordsToList();
+        assertThat(dead).extracting(TestRecord::key).containsExactly("img-5");
+        assertThat(header(dead.get(0), DeadLetterHeaders.ERROR)).isEqualTo(RejectReason.INFERENCE_FAILED.id());
+        assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).contains("poisoned tensor");
+        assertThat(header(dead.get(0), DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("5");
+        // 8 fails; 0-3 pass, 4-7 fail; 4-5 fail: 4 passes, 5 fails alone; then 6-7 pass.
+        assertThat(batches).containsExactly(8, 4, 4, 2, 1, 1, 2);
+        assertThat(pointer()).isEqualTo(8L);
+    }
+
+    @Test
+    void aDeadLetterTooLargeForTheTopicIsCutAndSaysSo() {
+        byte[] huge = new byte[OspreyTopics.IMAGE_MAX_BYTES + 60 * 1024];
+        huge[0] = 'x';
+        send("huge", huge, -1);
+        TestRecord<String, byte[]> dead = deadLetters.readRecord();
+        assertThat(dead.key()).isEqualTo("huge");
+        assertThat(header(dead, DeadLetterHeaders.ERROR)).isEqualTo(RejectReason.TOO_LARGE.id());
+        assertThat(dead.value()).hasSize(DeadLetterRecord.MAX_VALUE_BYTES);
+        assertThat(dead.value()[0]).isEqualTo((byte) 'x');
+        assertThat(header(dead, DeadLetterHeaders.TRUNCATED)).isEqualTo("value");
+        assertThat(header(dead, DeadLetterHeaders.ORIGINAL_SIZE)).isEqualTo(Integer.toString(huge.length));
+    }
+
+    @Test
+    void aKeyTooLongToBeAnIdIsADeadLetterWithItsKeyCut() {
+        String key = "k".repeat(OspreyTopics.IMAGE_ID_MAX_BYTES + 1);
+        send(key, pixels(1), -1);
+        TestRecord<String, byte[]> dead = deadLetters.readRecord();
+        assertThat(header(dead, DeadLetterHeaders.ERROR)).isEqualTo(RejectReason.BAD_KEY.id());
+        assertThat(dead.key()).hasSize(DeadLetterRecord.MAX_KEY_BYTES);
+        assertThat(header(dead, DeadLetterHeaders.TRUNCATED)).isEqualTo("key");
+        assertThat(predictions.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aBatchRunsEarlyWhenItsBytesReachTheBound() {
+        // Three raw 28x28 images weigh a little over 3 x 784 bytes: the bound is reached by the third.
+        start(new BatchSettings(100, Duration.ofSeconds(10)).withMaxBatchBytes(3 * 784));
+        for (int i = 0; i < 7; i++) {
+            send("img-" + i, pixels(i), -1);
+        }
+        assertThat(batches).containsExactly(3, 3);
+        assertThat(predictions.readKeyValuesToList()).hasSize(6);
+    }
+
+    @Test
+    void anEncodedImageOverThePixelBudgetIsRefusedFromItsHeader() {
+        start(new BatchSettings(4, Duration.ofMillis(50)).withMaxPixels(100 * 100));
+        send("big", ImageEncoder.png(new RawImage(101, 100, 1, new byte[101 * 100])), -1);
+        send("fits", ImageEncoder.png(new RawImage(100, 100, 1, new byte[100 * 100])), -1);
+        driver.advanceWallClockTime(Duration.ofMillis(100));
+        TestRecord<String, byte[]> dead = deadLetters.readRecord();
+        assertThat(dead.key()).isEqualTo("big");
+        assertThat(header(dead, DeadLetterHeaders.ERROR)).isEqualTo(RejectReason.TOO_LARGE.id());
+        assertThat(predictions.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("fits");
     }
 }

@@ -1,7 +1,7 @@
 package dev.osprey.classifier.batch;
 
 import dev.osprey.classifier.ClassifierMetrics;
-import dev.osprey.classifier.deadletter.DeadLetterHeaders;
+import dev.osprey.classifier.deadletter.DeadLetterRecord;
 import dev.osprey.classifier.deadletter.RejectedRecordException;
 import dev.osprey.core.format.JsonSerde;
 import dev.osprey.core.format.Prediction;
@@ -9,12 +9,16 @@ import dev.osprey.core.image.ImageDecoder;
 import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.image.ImageRejectedException;
 import dev.osprey.core.image.RawImage;
+import dev.osprey.core.image.RejectReason;
 import dev.osprey.core.model.ModelManifest;
+import dev.osprey.core.topic.OspreyTopics;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -42,7 +46,15 @@ import org.slf4j.LoggerFactory;
  * <p>Decoding and validation happen here, per record, before an image joins a batch: a bad record
  * is thrown out as a {@link RejectedRecordException} and becomes a dead letter, and the batch never
  * sees it. The one forward pass per batch runs when the batch is full, or from a cheap wall-clock
- * punctuation once its oldest image has waited {@code max-delay}.
+ * punctuation once its oldest image has waited {@code max-delay}, or early when the buffer holds
+ * {@code max-batch-bytes}.
+ *
+ * <p><b>Poison.</b> A batch whose forward pass throws an {@link InferenceException} is split in
+ * halves until the images that fail alone are found; they become {@code inference-failed} dead
+ * letters and the rest are classified. Records below the pointer (after an offset reset or when
+ * the group's offsets expired) were flushed before and are skipped, so nothing is classified twice.
+ * Offsets that retention deleted before they could be re-read are counted
+ * ({@code osprey.classifier.recovery.lost}) and logged with their range.
  */
 public final class BatchingProcessor implements Processor<String, byte[], String, byte[]> {
 
@@ -60,6 +72,8 @@ public final class BatchingProcessor implements Processor<String, byte[], String
     private final ClassifierMetrics metrics;
     private final JsonSerde<Prediction> predictionSerde = Prediction.serde();
     private final List<PendingImage> buffer = new ArrayList<>();
+    private long bufferedBytes;
+    private long skippedBelowPointer;
 
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<Integer, Long> pointers;
@@ -94,32 +108,40 @@ public final class BatchingProcessor implements Processor<String, byte[], String
         if (committed.isEmpty()) {
             // A read_committed offset fetch waits out open transactions, so "no offset" is real: the
             // group's offsets expired (offsets.retention.minutes) while the pointer, compacted, stayed.
-            // The main consumer then starts over per auto.offset.reset and redelivers what it needs.
+            // The main consumer then starts over per auto.offset.reset; process() skips what is below
+            // the pointer and takes the rest as it comes.
             LOG.warn("{}: flush pointer {} but no committed offset (expired?); relying on redelivery", tp,
                     pointer);
             return;
         }
-        if (committed.getAsLong() <= pointer) {
-            LOG.debug("{}: nothing to recover (flush pointer {}, committed offset {})", tp, pointer,
-                    committed.getAsLong());
+        long end = committed.getAsLong();
+        if (end <= pointer) {
+            LOG.debug("{}: nothing to recover (flush pointer {}, committed offset {})", tp, pointer, end);
             return;
+        }
+        long from = pointer;
+        long logStart = replayer.logStartOffset(tp);
+        if (logStart > from) {
+            long lostTo = Math.min(logStart, end);
+            metrics.recoveryLost(lostTo - from);
+            LOG.error("{}: offsets [{}, {}) were deleted by retention before they could be re-read; their {} "
+                    + "image(s) are lost (neither predicted nor dead-lettered)", tp, from, lostTo, lostTo - from);
+            from = lostTo;
         }
         long now = context.currentSystemTimeMs();
         int skipped = 0;
-        List<ConsumerRecord<String, byte[]>> records = replayer.read(tp, pointer, committed.getAsLong());
+        List<ConsumerRecord<String, byte[]>> records = from < end ? replayer.read(tp, from, end) : List.of();
         for (ConsumerRecord<String, byte[]> r : records) {
             try {
-                buffer.add(pending(r.key(), r.value(), r.headers(), r.offset(), r.timestamp(), now));
+                String id = imageId(r.key(), r.offset());
+                checkId(id);
+                add(pending(id, r.value(), r.headers(), r.offset(), r.timestamp(), now));
             } catch (ImageRejectedException e) {
                 skipped++;
             }
         }
-        if (records.isEmpty() || records.get(0).offset() != pointer) {
-            LOG.warn("{}: records from offset {} are no longer retained; recovery starts at {}",
-                    tp, pointer, records.isEmpty() ? committed.getAsLong() : records.get(0).offset());
-        }
         LOG.info("{}: recovered {} unflushed images from offsets [{}, {}) ({} dead letters skipped)",
-                tp, buffer.size(), pointer, committed.getAsLong(), skipped);
+                tp, buffer.size(), from, end, skipped);
     }
 
     @Override
@@ -127,10 +149,18 @@ public final class BatchingProcessor implements Processor<String, byte[], String
         long offset = context.recordMetadata().map(RecordMetadata::offset).orElseThrow();
         if (pointer == null) {
             movePointer(offset);
+        } else if (offset < pointer) {
+            skipBelowPointer(offset);
+            return;
+        } else if (skippedBelowPointer > 0) {
+            LOG.info("{}-{}: skipped {} record(s) below the flush pointer {}", inputTopic, partition,
+                    skippedBelowPointer, pointer);
+            skippedBelowPointer = 0;
         }
-        String id = record.key() != null ? record.key() : inputTopic + '-' + partition + '@' + offset;
+        String id = imageId(record.key(), offset);
         try {
-            buffer.add(pending(id, record.value(), record.headers(), offset, record.timestamp(),
+            checkId(id);
+            add(pending(id, record.value(), record.headers(), offset, record.timestamp(),
                     context.currentSystemTimeMs()));
         } catch (ImageRejectedException e) {
             if (buffer.isEmpty()) {
@@ -138,17 +168,64 @@ public final class BatchingProcessor implements Processor<String, byte[], String
             }
             throw new RejectedRecordException(e.reason(), e.getMessage());
         }
-        if (buffer.size() >= settings.maxBatch()) {
+        if (buffer.size() >= settings.maxBatch() || bufferedBytes >= settings.maxBatchBytes()) {
             flush();
         }
     }
 
-    private static PendingImage pending(String id, byte[] value, Headers headers, long offset, long timestamp,
-                                        long now) throws ImageRejectedException {
-        RawImage image = ImageDecoder.decode(value, headers);
+    /**
+     * The image id: the key, or for a key-less record its position, {@code <topic>-<partition>@<offset>},
+     * which is the same when the record is re-read after a crash.
+     */
+    private String imageId(String key, long offset) {
+        return key != null ? key : inputTopic + '-' + partition + '@' + offset;
+    }
+
+    /** An id goes into every output record twice (key and JSON): a huge key would make them unproducible. */
+    private static void checkId(String id) throws ImageRejectedException {
+        // UTF-8 takes at most 3 bytes per UTF-16 char: most ids pass without being encoded.
+        if (id.length() * 3L > OspreyTopics.IMAGE_ID_MAX_BYTES) {
+            int bytes = id.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > OspreyTopics.IMAGE_ID_MAX_BYTES) {
+                throw new ImageRejectedException(RejectReason.BAD_KEY, "the key is " + bytes
+                        + " bytes; an image id may have at most " + OspreyTopics.IMAGE_ID_MAX_BYTES);
+            }
+        }
+    }
+
+    /** A record this task flushed before: the input was rewound (offset reset, expired group offsets). */
+    private void skipBelowPointer(long offset) {
+        if (skippedBelowPointer++ == 0) {
+            LOG.warn("{}-{}: offset {} is below the flush pointer {}: the input was rewound; skipping the "
+                    + "records already classified", inputTopic, partition, offset, pointer);
+        }
+    }
+
+    private PendingImage pending(String id, byte[] value, Headers headers, long offset, long timestamp,
+                                 long now) throws ImageRejectedException {
+        RawImage image = ImageDecoder.decode(value, headers, settings.maxPixels());
         int truth = ImageHeaders.label(headers).orElse(-1);
         // A record without a timestamp (-1) takes the time it was read: outputs need a valid one.
         return new PendingImage(id, image, offset, timestamp >= 0 ? timestamp : now, truth, now, value, headers);
+    }
+
+    private void add(PendingImage p) {
+        buffer.add(p);
+        bufferedBytes += weight(p);
+    }
+
+    /** What a buffered image keeps on the heap: its pixels, and its original value and headers. */
+    private static long weight(PendingImage p) {
+        long bytes = p.image().pixels().length + 64L;
+        if (p.value() != null && p.value() != p.image().pixels()) {
+            bytes += p.value().length;
+        }
+        if (p.headers() != null) {
+            for (Header h : p.headers()) {
+                bytes += h.key().length() + (h.value() == null ? 0 : h.value().length);
+            }
+        }
+        return bytes;
     }
 
     private void flushIfDue() {
@@ -165,27 +242,76 @@ public final class BatchingProcessor implements Processor<String, byte[], String
         for (PendingImage p : buffer) {
             images.add(p.image());
         }
-        BatchResult result = classifier.classify(images);
+        Outcome[] outcomes = new Outcome[images.size()];
+        ModelManifest[] models = new ModelManifest[images.size()];
+        classifyIsolating(images, 0, images.size(), outcomes, models);
         long inferenceNanos = System.nanoTime() - started;
         long classifiedAt = context.currentSystemTimeMs();
         long[] latencies = new long[buffer.size()];
         int predicted = 0;
+        ModelManifest counted = null;
         for (int i = 0; i < buffer.size(); i++) {
             PendingImage p = buffer.get(i);
-            Outcome outcome = result.outcomes().get(i);
-            if (outcome instanceof Outcome.Classified c) {
-                Prediction prediction = prediction(p, c, result.model(), classifiedAt);
+            if (outcomes[i] instanceof Outcome.Classified c) {
+                if (counted != null && counted != models[i]) {
+                    // A swap between two halves of a split batch: count each version's predictions.
+                    metrics.predicted(counted, predicted, latencies);
+                    predicted = 0;
+                }
+                counted = models[i];
+                Prediction prediction = prediction(p, c, models[i], classifiedAt);
                 latencies[predicted++] = prediction.latencyMs();
                 context.forward(new Record<>(p.id(), predictionSerde.toBytes(prediction), p.timestamp(),
                         new RecordHeaders()), PREDICTIONS_CHILD);
-            } else if (outcome instanceof Outcome.Rejected r) {
+            } else if (outcomes[i] instanceof Outcome.Rejected r) {
                 deadLetter(p, r);
             }
         }
         metrics.batch(buffer.size(), now - buffer.get(0).arrivedMs(), inferenceNanos);
-        metrics.predicted(result.model(), predicted, latencies);
+        if (counted != null) {
+            metrics.predicted(counted, predicted, latencies);
+        }
         movePointer(buffer.get(buffer.size() - 1).offset() + 1);
         buffer.clear();
+        bufferedBytes = 0;
+    }
+
+    /**
+     * Classifies {@code images[from, to)}; when the forward pass fails, classifies each half on its
+     * own, so that only the images that fail alone are refused. A batch of n images with one such
+     * image costs about 2 log2(n) extra passes.
+     */
+    private void classifyIsolating(List<RawImage> images, int from, int to, Outcome[] outcomes,
+                                   ModelManifest[] models) {
+        try {
+            BatchResult result = classifier.classify(images.subList(from, to));
+            for (int i = from; i < to; i++) {
+                outcomes[i] = result.outcomes().get(i - from);
+                models[i] = result.model();
+            }
+        } catch (InferenceException e) {
+            if (to - from == 1) {
+                PendingImage p = buffer.get(from);
+                LOG.warn("{}-{}@{}: the forward pass fails on this image alone; dead-lettering it: {}",
+                        inputTopic, partition, p.offset(), e.getMessage());
+                outcomes[from] = new Outcome.Rejected(RejectReason.INFERENCE_FAILED,
+                        "the model's forward pass failed on this image: " + rootMessage(e));
+                return;
+            }
+            LOG.debug("{}-{}: forward pass failed on {} images; splitting the batch", inputTopic, partition,
+                    to - from);
+            int mid = (from + to) >>> 1;
+            classifyIsolating(images, from, mid, outcomes, models);
+            classifyIsolating(images, mid, to, outcomes, models);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     private Prediction prediction(PendingImage p, Outcome.Classified c, ModelManifest model, long classifiedAt) {
@@ -211,9 +337,9 @@ public final class BatchingProcessor implements Processor<String, byte[], String
      * forwarded to the dead-letter sink here, with the same headers the exception handler writes.
      */
     private void deadLetter(PendingImage p, Outcome.Rejected r) {
-        Headers headers = DeadLetterHeaders.of(p.headers(), r.reason(), r.message(), inputTopic, partition,
-                p.offset());
-        context.forward(new Record<>(p.id(), p.value(), p.timestamp(), headers), DEAD_LETTER_CHILD);
+        DeadLetterRecord dead = DeadLetterRecord.of(p.id(), p.value(), p.headers(), r.reason(), r.message(),
+                inputTopic, partition, p.offset());
+        context.forward(new Record<>(p.id(), dead.value(), p.timestamp(), dead.headers()), DEAD_LETTER_CHILD);
         metrics.deadLettered(r.reason());
     }
 
@@ -226,5 +352,6 @@ public final class BatchingProcessor implements Processor<String, byte[], String
     public void close() {
         // Nothing to flush: unflushed images are re-read from the input by the next owner of this partition.
         buffer.clear();
+        bufferedBytes = 0;
     }
 }

@@ -14,6 +14,9 @@ public interface InputReplayer {
     /** The application's committed offset for {@code partition}, read with a stable (read_committed) fetch. */
     OptionalLong committedOffset(TopicPartition partition);
 
+    /** The first offset still retained in {@code partition} (its log start offset). */
+    long logStartOffset(TopicPartition partition);
+
     /** The records of {@code partition} with offsets in {@code [from, to)}, in order. */
     List<ConsumerRecord<String, byte[]>> read(TopicPartition partition, long from, long to);
 }

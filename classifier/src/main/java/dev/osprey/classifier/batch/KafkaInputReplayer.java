@@ -45,6 +45,14 @@ public final class KafkaInputReplayer implements InputReplayer {
     }
 
     @Override
+    public long logStartOffset(TopicPartition partition) {
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(settings.imageReaderProperties(), new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            return c.beginningOffsets(List.of(partition), TIMEOUT).get(partition);
+        }
+    }
+
+    @Override
     public List<ConsumerRecord<String, byte[]>> read(TopicPartition partition, long from, long to) {
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(settings.imageReaderProperties(), new StringDeserializer(),

@@ -1,5 +1,6 @@
 package dev.osprey.classifier.deadletter;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * Kafka Streams' processing-exception hook (KIP-1034): a {@link RejectedRecordException} becomes
  * a dead letter carrying the source record's original bytes and Osprey's reason headers, sent
  * by Kafka Streams in the task's transaction; anything else fails the stream thread, because an
- * unexpected error must not silently drop an image.
+ * unexpected error must not silently drop an image. The dead letter is bounded
+ * ({@link DeadLetterRecord}) so that it can always be produced.
  */
 public final class DeadLetterHandler implements ProcessingExceptionHandler {
 
@@ -48,9 +50,20 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler {
         LOG.debug("dead letter {}-{}@{}: {}", context.topic(), context.partition(), context.offset(),
                 rejected.getMessage());
         listener.deadLettered(rejected.reason());
-        return Response.resume(List.of(new ProducerRecord<>(topic, null, context.timestamp(),
-                context.sourceRawKey(), context.sourceRawValue(),
-                DeadLetterHeaders.of(context.headers(), rejected.reason(), rejected.getMessage(),
-                        context.topic(), context.partition(), context.offset()))));
+        DeadLetterRecord dead = DeadLetterRecord.of(context.sourceRawKey(), context.sourceRawValue(),
+                context.headers(), rejected.reason(), rejected.getMessage(), context.topic(), context.partition(),
+                context.offset());
+        if (dead.truncated()) {
+            LOG.warn("dead letter {}-{}@{} cut to fit {}: {}", context.topic(), context.partition(),
+                    context.offset(), topic, header(dead, DeadLetterHeaders.TRUNCATED));
+        }
+        // A record without a timestamp (-1) takes the time it is handled: a produced record needs one.
+        long timestamp = context.timestamp() >= 0 ? context.timestamp() : System.currentTimeMillis();
+        return Response.resume(List.of(new ProducerRecord<>(topic, null, timestamp, dead.key(), dead.value(),
+                dead.headers())));
+    }
+
+    private static String header(DeadLetterRecord dead, String key) {
+        return new String(dead.headers().lastHeader(key).value(), StandardCharsets.UTF_8);
     }
 }

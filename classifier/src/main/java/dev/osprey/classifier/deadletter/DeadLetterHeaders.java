@@ -18,6 +18,10 @@ public final class DeadLetterHeaders {
     public static final String SOURCE_TOPIC = "source-topic";
     public static final String SOURCE_PARTITION = "source-partition";
     public static final String SOURCE_OFFSET = "source-offset";
+    /** Present only on a dead letter that was cut to fit the topic: what was cut, e.g. {@code value}. */
+    public static final String TRUNCATED = "truncated";
+    /** With {@code truncated: value}, the value's size in bytes before the cut. */
+    public static final String ORIGINAL_SIZE = "original-size";
 
     private DeadLetterHeaders() {
     }

@@ -1,5 +1,6 @@
 package dev.osprey.classifier.model;
 
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -8,11 +9,13 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.TranslateException;
 import dev.osprey.classifier.batch.BatchClassifier;
 import dev.osprey.classifier.batch.BatchResult;
+import dev.osprey.classifier.batch.InferenceException;
 import dev.osprey.classifier.batch.Outcome;
 import dev.osprey.core.image.ImageRejectedException;
 import dev.osprey.core.image.InputSpec;
 import dev.osprey.core.image.ModelInput;
 import dev.osprey.core.image.RawImage;
+import dev.osprey.core.image.RejectReason;
 import dev.osprey.core.model.ModelManifest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,7 +24,9 @@ import java.util.List;
 
 /**
  * Runs a batch through the serving DJL model: one input tensor, one forward pass, in a
- * per-batch NDManager so native memory is freed when the batch ends.
+ * per-batch NDManager so native memory is freed when the batch ends. A forward pass that throws
+ * is reported as an {@link InferenceException} (the caller isolates the images that cause it);
+ * a row of non-finite scores is refused as {@code model-output-invalid}, never reported as a class.
  */
 public final class DjlBatchClassifier implements BatchClassifier {
 
@@ -63,9 +68,22 @@ public final class DjlBatchClassifier implements BatchClassifier {
             }
             if (n > 0) {
                 float[] probabilities = forward(lease, data, n, spec);
-                int classes = probabilities.length / n;
-                for (int j = 0; j < n; j++) {
-                    outcomes[rows[j]] = top(probabilities, j * classes, classes);
+                int classes = manifest.classes().size();
+                if (probabilities.length != n * classes) {
+                    // A model whose output does not match its own manifest: nothing it says can be named.
+                    Outcome bad = new Outcome.Rejected(RejectReason.MODEL_OUTPUT_INVALID, "model " + manifest.tag()
+                            + " returned " + probabilities.length + " scores for " + n + " images of "
+                            + classes + " classes");
+                    for (int j = 0; j < n; j++) {
+                        outcomes[rows[j]] = bad;
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        outcomes[rows[j]] = finite(probabilities, j * classes, classes)
+                                ? top(probabilities, j * classes, classes)
+                                : new Outcome.Rejected(RejectReason.MODEL_OUTPUT_INVALID, "model " + manifest.tag()
+                                        + " returned non-finite scores (NaN or infinite) for this image");
+                    }
                 }
             }
             return new BatchResult(manifest, Arrays.asList(outcomes));
@@ -81,8 +99,10 @@ public final class DjlBatchClassifier implements BatchClassifier {
             NDArray input = batch.create(buffer, new Shape(n, spec.channels(), spec.height(), spec.width()),
                     DataType.FLOAT32);
             return lease.predictor().predict(new NDList(input));
-        } catch (TranslateException e) {
-            throw new IllegalStateException("forward pass failed on model " + lease.manifest().tag(), e);
+        } catch (TranslateException | EngineException e) {
+            // The caller splits the batch to find out whether some images cause it.
+            throw new InferenceException("forward pass failed on model " + lease.manifest().tag() + " for " + n
+                    + " image(s)", e);
         }
     }
 
@@ -105,12 +125,25 @@ public final class DjlBatchClassifier implements BatchClassifier {
         return a;
     }
 
-    /** The {@value #TOP_K} most probable classes of one row, by partial selection. */
+    private static boolean finite(float[] p, int from, int classes) {
+        for (int c = from; c < from + classes; c++) {
+            if (!Float.isFinite(p[c])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The {@value #TOP_K} most probable classes of one row (all of them when there are fewer), most
+     * probable first, by partial selection; of equal scores the lower class comes first. The row
+     * must be finite.
+     */
     static Outcome.Classified top(float[] p, int from, int classes) {
         int k = Math.min(TOP_K, classes);
         int[] cls = new int[k];
         float[] score = new float[k];
-        Arrays.fill(score, -1f);
+        Arrays.fill(score, Float.NEGATIVE_INFINITY);
         for (int c = 0; c < classes; c++) {
             float v = p[from + c];
             if (v > score[k - 1]) {

@@ -43,6 +43,7 @@ class BatchingProcessorRecoveryTest {
         return new BatchResult(MODEL, out);
     };
 
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private MockProcessorContext<String, byte[]> context;
     private KeyValueStore<Integer, Long> pointers;
 
@@ -66,6 +67,11 @@ class BatchingProcessorRecoveryTest {
             @Override
             public OptionalLong committedOffset(TopicPartition partition) {
                 return OptionalLong.of(committed);
+            }
+
+            @Override
+            public long logStartOffset(TopicPartition partition) {
+                return records.isEmpty() ? 0 : records.get(0).offset();
             }
 
             @Override
@@ -109,5 +115,64 @@ class BatchingProcessorRecoveryTest {
                 classifier, replayer(15, List.of(), reads), new ClassifierMetrics(new SimpleMeterRegistry()));
         processor.init(context);
         assertThat(reads).isEmpty();
+    }
+
+    private BatchingProcessor processor(int maxBatch, InputReplayer replayer) {
+        return new BatchingProcessor(TOPIC, new BatchSettings(maxBatch, Duration.ofSeconds(1)), classifier, replayer,
+                new ClassifierMetrics(registry));
+    }
+
+    private List<String> forwardedKeys() {
+        return context.forwarded().stream().map(f -> (String) f.record().key()).toList();
+    }
+
+    @Test
+    void aRecoveredImageWithoutAKeyGetsTheIdItHadTheFirstTime() {
+        // First life: a key-less record at offset 3 is taken into a batch that never runs.
+        BatchingProcessor first = processor(5, replayer(0, List.of(), new ArrayList<>()));
+        first.init(context);
+        context.setRecordMetadata(TOPIC, 0, 3);
+        first.process(new Record<>(null, new byte[784], 0L));
+        first.close();
+        assertThat(pointers.get(0)).isEqualTo(3L);
+
+        // Second life: the same record is re-read from the input and classified under the same id.
+        ConsumerRecord<String, byte[]> keyless = new ConsumerRecord<>(TOPIC, 0, 3, null, new byte[784]);
+        BatchingProcessor second = processor(1, replayer(4, List.of(keyless), new ArrayList<>()));
+        second.init(context);
+        context.setRecordMetadata(TOPIC, 0, 4);
+        second.process(new Record<>("id-4", new byte[784], 0L));
+        assertThat(forwardedKeys()).containsExactly(TOPIC + "-0@3", "id-4");
+    }
+
+    @Test
+    void recordsBelowThePointerAreSkippedAfterTheInputIsRewound() {
+        pointers.put(0, 10L);
+        BatchingProcessor processor = processor(2, replayer(10, List.of(), new ArrayList<>()));
+        processor.init(context);
+        for (long o = 7; o < 12; o++) {
+            context.setRecordMetadata(TOPIC, 0, o);
+            processor.process(new Record<>("id-" + o, new byte[784], 0L));
+        }
+        assertThat(forwardedKeys()).as("7, 8 and 9 were classified before the rewind")
+                .containsExactly("id-10", "id-11");
+        assertThat(batches).containsExactly(2);
+        assertThat(pointers.get(0)).isEqualTo(12L);
+    }
+
+    @Test
+    void offsetsDeletedByRetentionAreCountedAndTheRestIsRecovered() {
+        pointers.put(0, 10L);
+        List<ConsumerRecord<String, byte[]>> retained = List.of(input(13, new byte[784]), input(14, new byte[784]));
+        List<long[]> reads = new ArrayList<>();
+        BatchingProcessor processor = processor(3, replayer(15, retained, reads));
+        processor.init(context);
+        assertThat(reads).hasSize(1);
+        assertThat(reads.get(0)).as("only the retained part is read").containsExactly(13L, 15L);
+        assertThat(registry.get("osprey.classifier.recovery.lost").counter().count()).isEqualTo(3.0);
+
+        context.setRecordMetadata(TOPIC, 0, 15);
+        processor.process(new Record<>("id-15", new byte[784], 0L));
+        assertThat(forwardedKeys()).containsExactly("id-13", "id-14", "id-15");
     }
 }

@@ -23,7 +23,13 @@ public enum RejectReason {
     /** Dimensions out of range, inconsistent with the byte count, or not resizable to the model input. */
     BAD_DIMENSIONS,
     /** A channel count other than 1 (gray) or 3 (RGB) that cannot be converted. */
-    UNSUPPORTED_CHANNELS;
+    UNSUPPORTED_CHANNELS,
+    /** A key too long to serve as an image id (see {@link dev.osprey.core.topic.OspreyTopics#IMAGE_ID_MAX_BYTES}). */
+    BAD_KEY,
+    /** The model's forward pass failed on this image, also when it ran alone. */
+    INFERENCE_FAILED,
+    /** The model returned non-finite scores (NaN or infinite) for this image. */
+    MODEL_OUTPUT_INVALID;
 
     private final String id = name().toLowerCase(Locale.ROOT).replace('_', '-');
 

@@ -13,6 +13,11 @@ public record OspreyTopics(String prefix, int imagePartitions) {
     public static final int MODEL_MAX_BYTES = 64 * 1024 * 1024;
     /** Largest image value accepted on {@code images}; larger ones are dead-lettered. */
     public static final int IMAGE_MAX_BYTES = 8 * 1024 * 1024;
+    /**
+     * Longest image id (record key, UTF-8) accepted on {@code images}: the id is written twice into
+     * each prediction, which must fit a topic with the broker's default {@code max.message.bytes}.
+     */
+    public static final int IMAGE_ID_MAX_BYTES = 4096;
 
     public static final int DEFAULT_IMAGE_PARTITIONS = 4;
 

@@ -214,7 +214,7 @@ class ImageDecoderTest {
         void reasonIdsAreStableKebabCase() {
             assertThat(Arrays.stream(RejectReason.values()).map(RejectReason::id)).containsExactly(
                     "empty", "too-large", "not-an-image", "corrupt-image", "bad-headers", "bad-dimensions",
-                    "unsupported-channels");
+                    "unsupported-channels", "bad-key", "inference-failed", "model-output-invalid");
         }
     }
 
