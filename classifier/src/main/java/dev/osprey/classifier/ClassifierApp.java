@@ -9,6 +9,7 @@ import dev.osprey.classifier.deadletter.ProductionErrorHandler;
 import dev.osprey.classifier.model.DjlBatchClassifier;
 import dev.osprey.classifier.model.ModelFollower;
 import dev.osprey.classifier.model.ModelHolder;
+import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.format.TrainingEvent;
 import dev.osprey.core.model.ModelArtifact;
 import dev.osprey.core.model.ModelManifest;
@@ -158,19 +159,21 @@ public final class ClassifierApp implements AutoCloseable {
         p.put(DeadLetterHandler.LISTENER_CONFIG, metrics);
         p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionErrorHandler.class);
         p.put(ProductionErrorHandler.LISTENER_CONFIG, metrics);
-        p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
-        p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
-        p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
-        p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+        KafkaSettings kafka = config.kafka();
+        kafka.streamsDefault(p, StreamsConfig.PRODUCER_PREFIX, ProducerConfig.LINGER_MS_CONFIG, 5);
+        kafka.streamsDefault(p, StreamsConfig.PRODUCER_PREFIX, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        kafka.streamsDefault(p, StreamsConfig.PRODUCER_PREFIX, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        kafka.streamsDefault(p, StreamsConfig.PRODUCER_PREFIX, ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
                 OspreyTopics.IMAGE_MAX_BYTES * 2);
-        p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2000);
-        p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 64 * 1024 * 1024);
-        p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
+        kafka.streamsDefault(p, StreamsConfig.CONSUMER_PREFIX, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        kafka.streamsDefault(p, StreamsConfig.CONSUMER_PREFIX, ConsumerConfig.FETCH_MAX_BYTES_CONFIG,
+                64 * 1024 * 1024);
+        kafka.streamsDefault(p, StreamsConfig.CONSUMER_PREFIX, ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
                 OspreyTopics.IMAGE_MAX_BYTES + 1024 * 1024);
-        p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        kafka.streamsDefault(p, StreamsConfig.CONSUMER_PREFIX, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.instanceId().ifPresent(id -> {
             p.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), id);
-            p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 15000);
+            kafka.streamsDefault(p, StreamsConfig.CONSUMER_PREFIX, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 15000);
         });
         return p;
     }

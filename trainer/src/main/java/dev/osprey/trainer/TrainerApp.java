@@ -159,14 +159,17 @@ public final class TrainerApp implements AutoCloseable {
                 LogAndContinueProcessingExceptionHandler.class);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         // The join stores and their changelogs hold whole images.
+        KafkaSettings kafka = config.kafka();
         int recordBytes = OspreyTopics.IMAGE_MAX_BYTES + 64 * 1024;
-        p.put(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), recordBytes);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), OspreyTopics.IMAGE_MAX_BYTES * 2);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
+        kafka.streamsDefault(p, StreamsConfig.TOPIC_PREFIX, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, recordBytes);
+        kafka.streamsDefault(p, StreamsConfig.PRODUCER_PREFIX, ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                OspreyTopics.IMAGE_MAX_BYTES * 2);
+        kafka.streamsDefault(p, StreamsConfig.PRODUCER_PREFIX, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        kafka.streamsDefault(p, StreamsConfig.CONSUMER_PREFIX, ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
                 OspreyTopics.IMAGE_MAX_BYTES + 1024 * 1024);
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 64 * 1024 * 1024);
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        kafka.streamsDefault(p, StreamsConfig.CONSUMER_PREFIX, ConsumerConfig.FETCH_MAX_BYTES_CONFIG,
+                64 * 1024 * 1024);
+        kafka.streamsDefault(p, StreamsConfig.CONSUMER_PREFIX, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         return p;
     }
 

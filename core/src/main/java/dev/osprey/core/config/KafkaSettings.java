@@ -408,6 +408,19 @@ public record KafkaSettings(String bootstrapServers, OspreyTopics topics, Map<St
     }
 
     /**
+     * Osprey's tuning of one client inside Kafka Streams: sets {@code prefix + key} (prefix
+     * {@code producer.}, {@code consumer.}, {@code topic.} ...) unless the user set the key, with or
+     * without the prefix. Streams lets a prefixed key win over a plain one, so setting the prefixed
+     * default regardless would silently override a user's plain {@code linger.ms}.
+     */
+    public void streamsDefault(Properties p, String prefix, String key, Object value) {
+        String prefixed = prefix + key;
+        if (!clientProperties.containsKey(key) && !clientProperties.containsKey(prefixed) && !p.containsKey(prefixed)) {
+            p.put(prefixed, value);
+        }
+    }
+
+    /**
      * Sets {@code key} to the value Osprey needs, and says so when the user asked for another one.
      */
     public Properties require(Properties p, String key, String value, String why) {

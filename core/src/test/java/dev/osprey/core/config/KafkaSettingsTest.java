@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -140,5 +141,19 @@ class KafkaSettingsTest {
                 .hasMessageContaining("--kafka-config").hasMessageContaining("missing.properties");
         assertThatThrownBy(() -> KafkaSettings.fromSources(null, null, List.of("novalue"), Map.of()))
                 .hasMessageContaining("--kafka-property").hasMessageContaining("KEY=VALUE");
+    }
+
+    @Test
+    void streamsTuningYieldsToTheUsersPlainOrPrefixedKey() {
+        KafkaSettings settings = KafkaSettings.fromSources("localhost:9092", null,
+                List.of("linger.ms=50", "consumer.max.poll.records=100"), Map.of());
+        Properties p = settings.streamsProperties("app");
+        settings.streamsDefault(p, "producer.", "linger.ms", 5);
+        settings.streamsDefault(p, "consumer.", "max.poll.records", 2000);
+        settings.streamsDefault(p, "producer.", "batch.size", 262144);
+        // Streams lets a prefixed key win: Osprey's prefixed default would hide the user's plain one.
+        assertThat(p).doesNotContainKey("producer.linger.ms").containsEntry("linger.ms", "50");
+        assertThat(p).containsEntry("consumer.max.poll.records", "100");
+        assertThat(p).containsEntry("producer.batch.size", 262144);
     }
 }
