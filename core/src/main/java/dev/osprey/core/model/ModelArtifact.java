@@ -19,7 +19,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,9 +59,8 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
     public static final String ENGINE = "PyTorch";
 
     private static final String FORMAT_FIELD = "formatVersion";
-    // Bounds what a hostile or corrupt archive can make us inflate into memory.
-    private static final long MAX_MANIFEST_BYTES = 4L << 20;
-    private static final long MAX_WEIGHTS_BYTES = 1L << 30;
+    // The size of weights.params, so a reader can refuse a lying archive before inflating it.
+    private static final String WEIGHTS_BYTES_FIELD = "weightsBytes";
     // Osprey's shared mapper plus ISO-8601 instants (createdAt): core does not carry
     // jackson-datatype-jsr310, and the manifest must not depend on whether some other jar brings it.
     private static final ObjectMapper MAPPER = Json.mapper().copy().registerModule(new SimpleModule("osprey-manifest")
@@ -74,6 +72,10 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
     public ModelArtifact {
         Objects.requireNonNull(manifest, "manifest");
         Objects.requireNonNull(weights, "weights");
+        if (weights.length > ArtifactLimits.MAX_MODEL_BYTES) {
+            throw new IllegalArgumentException(weights.length + " bytes of weights: the model size limit is "
+                    + ArtifactLimits.MAX_MODEL_BYTES);
+        }
         weights = weights.clone();
         String actual = sha256(weights);
         if (!actual.equalsIgnoreCase(manifest.weightsSha256())) {
@@ -126,9 +128,11 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
     /**
      * Parses and checks archive bytes.
      *
-     * @throws InvalidArtifactException if the bytes are not a ZIP, an entry is missing, the manifest
-     *                                  does not parse or names an unknown architecture, or the weights
-     *                                  do not match the manifest's checksum
+     * @throws InvalidArtifactException if the bytes are not a ZIP, an entry is missing or twice there,
+     *                                  an entry passes its {@link ArtifactLimits limits} while inflating
+     *                                  (size, ratio, the declared size), the manifest does not parse,
+     *                                  names an unknown architecture or an input beyond the bounds, or
+     *                                  the weights do not match the manifest's checksum
      */
     public static ModelArtifact fromBytes(byte[] bytes) throws InvalidArtifactException {
         Objects.requireNonNull(bytes, "bytes");
@@ -136,14 +140,33 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
             throw new InvalidArtifactException("not a model artifact: " + bytes.length
                     + " bytes that do not start with a ZIP header");
         }
+        if (bytes.length > ArtifactLimits.MAX_MODEL_BYTES) {
+            throw new InvalidArtifactException("model artifact of " + bytes.length + " bytes: the limit is "
+                    + ArtifactLimits.MAX_MODEL_BYTES);
+        }
         byte[] manifestBytes = null;
         byte[] weightBytes = null;
-        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(bytes))) {
+        long declared = -1;
+        ArtifactLimits.CountingInputStream archive = new ArtifactLimits.CountingInputStream(
+                new ByteArrayInputStream(bytes));
+        try (ZipInputStream zip = new ZipInputStream(archive)) {
             for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
-                if (MANIFEST_ENTRY.equals(e.getName())) {
-                    manifestBytes = readBounded(zip, MANIFEST_ENTRY, MAX_MANIFEST_BYTES);
-                } else if (WEIGHTS_ENTRY.equals(e.getName())) {
-                    weightBytes = readBounded(zip, WEIGHTS_ENTRY, MAX_WEIGHTS_BYTES);
+                String name = e.getName();
+                if (MANIFEST_ENTRY.equals(name)) {
+                    refuseDuplicate(name, manifestBytes);
+                    manifestBytes = ArtifactLimits.inflateToArray(zip, name, archive,
+                            ArtifactLimits.MAX_MANIFEST_BYTES, "the limit");
+                    declared = declaredWeightsBytes(manifestBytes);
+                } else if (WEIGHTS_ENTRY.equals(name)) {
+                    refuseDuplicate(name, weightBytes);
+                    weightBytes = declared >= 0
+                            ? ArtifactLimits.inflateToArray(zip, name, archive, declared, "what the manifest declares")
+                            : ArtifactLimits.inflateToArray(zip, name, archive, ArtifactLimits.MAX_MODEL_BYTES,
+                                    "the model size limit");
+                } else {
+                    // Skipping an entry inflates it too: bound it like the others, keep nothing.
+                    ArtifactLimits.inflate(zip, name, archive, ArtifactLimits.MAX_MODEL_BYTES, "the model size limit",
+                            null);
                 }
             }
         } catch (IOException e) {
@@ -155,13 +178,49 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
         if (weightBytes == null) {
             throw new InvalidArtifactException("model artifact has no " + WEIGHTS_ENTRY + " entry");
         }
+        if (declared >= 0 && weightBytes.length != declared) {
+            throw new InvalidArtifactException("model artifact: " + WEIGHTS_ENTRY + " has " + weightBytes.length
+                    + " bytes, the manifest declares " + declared);
+        }
         ModelManifest manifest = parseManifest(manifestBytes);
+        ArtifactLimits.checkShape(manifest);
         String actual = sha256(weightBytes);
         if (!actual.equalsIgnoreCase(manifest.weightsSha256())) {
             throw new InvalidArtifactException("model artifact " + manifest.tag() + ": weights checksum mismatch:"
                     + " manifest says " + manifest.weightsSha256() + ", " + WEIGHTS_ENTRY + " has " + actual);
         }
         return new ModelArtifact(manifest, weightBytes);
+    }
+
+    private static void refuseDuplicate(String name, byte[] seen) throws InvalidArtifactException {
+        if (seen != null) {
+            throw new InvalidArtifactException("model artifact has two " + name + " entries");
+        }
+    }
+
+    /**
+     * The weights size {@code manifest.json} declares ({@value #WEIGHTS_BYTES_FIELD}), or -1 when it
+     * declares none (artifacts written before it existed) or does not parse (parsing reports that).
+     */
+    private static long declaredWeightsBytes(byte[] json) throws InvalidArtifactException {
+        JsonNode size;
+        try {
+            JsonNode tree = MAPPER.readTree(json);
+            size = tree == null ? null : tree.get(WEIGHTS_BYTES_FIELD);
+        } catch (IOException e) {
+            return -1;
+        }
+        if (size == null) {
+            return -1;
+        }
+        if (!size.canConvertToLong() || size.asLong() < 0) {
+            throw new InvalidArtifactException(MANIFEST_ENTRY + ": " + WEIGHTS_BYTES_FIELD + " is not a size: " + size);
+        }
+        if (size.asLong() > ArtifactLimits.MAX_MODEL_BYTES) {
+            throw new InvalidArtifactException(MANIFEST_ENTRY + " declares " + size.asLong()
+                    + " bytes of weights: the limit is " + ArtifactLimits.MAX_MODEL_BYTES);
+        }
+        return size.asLong();
     }
 
     /** Writes the archive to {@code file} atomically (a temporary file beside it, then a rename). */
@@ -240,6 +299,7 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
         ObjectMapper mapper = MAPPER;
         ObjectNode node = mapper.createObjectNode();
         node.put(FORMAT_FIELD, FORMAT_VERSION);
+        node.put(WEIGHTS_BYTES_FIELD, weights.length);
         node.setAll((ObjectNode) mapper.valueToTree(manifest));
         return mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(node);
     }
@@ -261,6 +321,7 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
                         + "; this Osprey reads 1 to " + FORMAT_VERSION);
             }
             ((ObjectNode) tree).remove(FORMAT_FIELD);
+            ((ObjectNode) tree).remove(WEIGHTS_BYTES_FIELD);
             manifest = mapper.treeToValue(tree, ModelManifest.class);
         } catch (IOException e) {
             String head = new String(json, 0, Math.min(json.length, 80), StandardCharsets.UTF_8);
@@ -289,20 +350,6 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
         zip.putNextEntry(entry);
         zip.write(data);
         zip.closeEntry();
-    }
-
-    private static byte[] readBounded(InputStream in, String name, long max) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[1 << 16];
-        long total = 0;
-        for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-            total += n;
-            if (total > max) {
-                throw new IOException(name + " is larger than " + max + " bytes");
-            }
-            out.write(buf, 0, n);
-        }
-        return out.toByteArray();
     }
 
     /** Reads an ISO-8601 instant such as {@code 2025-01-02T03:04:05Z}, as {@link Instant#toString()} writes it. */
