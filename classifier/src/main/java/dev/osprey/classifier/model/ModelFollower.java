@@ -83,6 +83,7 @@ public final class ModelFollower implements AutoCloseable {
     private final Device device;
     private final ClassifierMetrics metrics;
     private final BiConsumer<String, String> refusals;
+    private final int checkBatch;
     private final Thread thread;
     private final Set<String> otherNames = ConcurrentHashMap.newKeySet();
     private final Map<TopicPartition, Long> resume = new HashMap<>();
@@ -94,16 +95,19 @@ public final class ModelFollower implements AutoCloseable {
     /**
      * @param consumerProps a group-less reader of {@code models} ({@code KafkaSettings.modelReaderProperties()})
      * @param modelName     the one model name to serve; empty serves the first name seen on the topic
+     * @param checkBatch    how many images the load-time check classifies at once (the serving batch size)
      * @param refusals      told (model key, reason) for every artifact refused, e.g. to publish a training event
      */
     public ModelFollower(Properties consumerProps, String topic, Optional<String> modelName, ModelHolder holder,
-                         Device device, ClassifierMetrics metrics, BiConsumer<String, String> refusals) {
+                         Device device, ClassifierMetrics metrics, int checkBatch,
+                         BiConsumer<String, String> refusals) {
         this.consumerProps = consumerProps;
         this.topic = topic;
         this.name = modelName.orElse(null);
         this.holder = holder;
         this.device = device;
         this.metrics = metrics;
+        this.checkBatch = checkBatch;
         this.refusals = refusals;
         this.thread = new Thread(this::run, "osprey-model-follower");
         this.thread.setDaemon(true);
@@ -294,7 +298,7 @@ public final class ModelFollower implements AutoCloseable {
         long started = System.nanoTime();
         Model model = artifact.newModel(device);
         try {
-            ModelCheck.verify(model, m);
+            ModelCheck.verify(model, m, checkBatch);
         } catch (InvalidArtifactException | RuntimeException | Error e) {
             model.close();
             throw e;

@@ -8,6 +8,7 @@ import dev.osprey.classifier.model.ModelFollower.Outcome;
 import dev.osprey.core.model.Architecture;
 import dev.osprey.core.model.ModelArtifact;
 import dev.osprey.core.model.ModelManifest;
+import dev.osprey.core.testing.HostileModels;
 import dev.osprey.core.testing.TestModels;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
@@ -38,7 +39,7 @@ class ModelFollowerTest {
     }
 
     private ModelFollower follower(Optional<String> name) {
-        return new ModelFollower(new Properties(), TOPIC, name, holder, Device.cpu(), new ClassifierMetrics(registry),
+        return new ModelFollower(new Properties(), TOPIC, name, holder, Device.cpu(), new ClassifierMetrics(registry), 64,
                 (key, reason) -> refused.add(key + ": " + reason));
     }
 
@@ -83,6 +84,20 @@ class ModelFollowerTest {
         assertThat(swaps("refused")).isEqualTo(2);
         // and the follower still swaps afterwards
         assertThat(follower.offer(record("digits", good))).isEqualTo(Outcome.SWAPPED);
+    }
+
+    @Test
+    void aZipBombAndNanWeightsAreRefusedAndTheServingModelStays() {
+        ModelFollower follower = follower(Optional.of("digits"));
+        ModelArtifact good = TestModels.untrained(Architecture.MLP, "digits", 1);
+        follower.offer(record(good));
+
+        assertThat(follower.offer(record("digits", HostileModels.zipBomb(good, 2, 256L << 20)))).isEqualTo(Outcome.REFUSED);
+        assertThat(follower.offer(record(HostileModels.withWeights(good, 3, Float.NaN, 1)))).isEqualTo(Outcome.REFUSED);
+        assertThat(holder.serving()).map(ModelManifest::tag).hasValue("digits:v1");
+        assertThat(refused).hasSize(2);
+        assertThat(refused.get(0)).contains("ZIP bomb");
+        assertThat(refused.get(1)).contains("digits:v3").contains("NaN");
     }
 
     @Test
