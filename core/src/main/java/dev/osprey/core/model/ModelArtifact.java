@@ -5,15 +5,11 @@ import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.nn.Block;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
-import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.osprey.core.format.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -26,8 +22,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -61,11 +55,9 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
     private static final String FORMAT_FIELD = "formatVersion";
     // The size of weights.params, so a reader can refuse a lying archive before inflating it.
     private static final String WEIGHTS_BYTES_FIELD = "weightsBytes";
-    // Osprey's shared mapper plus ISO-8601 instants (createdAt): core does not carry
-    // jackson-datatype-jsr310, and the manifest must not depend on whether some other jar brings it.
-    private static final ObjectMapper MAPPER = Json.mapper().copy().registerModule(new SimpleModule("osprey-manifest")
-            .addSerializer(Instant.class, ToStringSerializer.instance)
-            .addDeserializer(Instant.class, new InstantDeserializer()));
+    // Osprey's shared mapper plus java.time, so createdAt reads and writes as an ISO-8601 instant
+    // (the shared mapper writes dates as text, not timestamps).
+    private static final ObjectMapper MAPPER = Json.mapper().copy().registerModule(new JavaTimeModule());
     // A fixed entry time keeps toBytes() a pure function of the content.
     private static final long ENTRY_TIME = 315532800000L; // 1980-01-01T00:00:00Z, the ZIP epoch
 
@@ -79,8 +71,8 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
         weights = weights.clone();
         String actual = sha256(weights);
         if (!actual.equalsIgnoreCase(manifest.weightsSha256())) {
-            throw new IllegalArgumentException("weights checksum " + actual + " does not match the manifest's "
-                    + manifest.weightsSha256() + "; use ModelArtifact.of to compute it");
+            throw new IllegalArgumentException("weights checksum mismatch: manifest says " + manifest.weightsSha256()
+                    + ", " + WEIGHTS_ENTRY + " has " + actual + " (ModelArtifact.of computes it)");
         }
     }
 
@@ -184,12 +176,11 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
         }
         ModelManifest manifest = parseManifest(manifestBytes);
         ArtifactLimits.checkShape(manifest);
-        String actual = sha256(weightBytes);
-        if (!actual.equalsIgnoreCase(manifest.weightsSha256())) {
-            throw new InvalidArtifactException("model artifact " + manifest.tag() + ": weights checksum mismatch:"
-                    + " manifest says " + manifest.weightsSha256() + ", " + WEIGHTS_ENTRY + " has " + actual);
+        try {
+            return new ModelArtifact(manifest, weightBytes); // checks the checksum: one SHA-256 pass
+        } catch (IllegalArgumentException e) {
+            throw new InvalidArtifactException("model artifact " + manifest.tag() + ": " + e.getMessage(), e);
         }
-        return new ModelArtifact(manifest, weightBytes);
     }
 
     private static void refuseDuplicate(String name, byte[] seen) throws InvalidArtifactException {
@@ -350,29 +341,6 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
         zip.putNextEntry(entry);
         zip.write(data);
         zip.closeEntry();
-    }
-
-    /** Reads an ISO-8601 instant such as {@code 2025-01-02T03:04:05Z}, as {@link Instant#toString()} writes it. */
-    private static final class InstantDeserializer extends StdScalarDeserializer<Instant> {
-
-        private static final long serialVersionUID = 1L;
-
-        InstantDeserializer() {
-            super(Instant.class);
-        }
-
-        @Override
-        public Instant deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
-            String text = p.getValueAsString();
-            if (text == null) {
-                return (Instant) ctx.handleUnexpectedToken(Instant.class, p);
-            }
-            try {
-                return Instant.parse(text.trim());
-            } catch (DateTimeParseException e) {
-                return (Instant) ctx.handleWeirdStringValue(Instant.class, text, "not an ISO-8601 instant");
-            }
-        }
     }
 
     @Override

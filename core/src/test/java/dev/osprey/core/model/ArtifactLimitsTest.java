@@ -29,7 +29,10 @@ class ArtifactLimitsTest {
     @Test
     void theManifestDeclaresTheWeightsSize() throws Exception {
         Map<String, byte[]> entries = goodEntries();
-        assertThat(manifest(entries)).contains("\"weightsBytes\" : " + entries.get(ModelArtifact.WEIGHTS_ENTRY).length);
+        assertThat(manifest(entries))
+                .contains("\"weightsBytes\" : " + entries.get(ModelArtifact.WEIGHTS_ENTRY).length)
+                .as("java.time writes the instant as ISO-8601 text")
+                .contains("\"createdAt\" : \"2025-01-02T03:04:05.123456789Z\"");
     }
 
     @Test
