@@ -143,7 +143,7 @@ public final class ModelFollower implements AutoCloseable {
                 } catch (ConfigException e) {
                     throw e; // retrying cannot fix a configuration
                 } catch (KafkaException e) {
-                    LOG.warn("reading {} failed after {}; retrying in {} s: {}", topic, positions(),
+                    LOG.warn("reading {} failed {}; retrying in {} s: {}", topic, positions(),
                             backoff.toSeconds(), e.toString());
                 }
                 if (closed.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -154,7 +154,7 @@ public final class ModelFollower implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
-            LOG.error("the model follower of {} stopped after {}; the serving model ({}) stays but will never be"
+            LOG.error("the model follower of {} stopped {}; the serving model ({}) stays but will never be"
                     + " replaced", topic, positions(), holder.serving().map(ModelManifest::tag).orElse("none"), e);
         }
     }
@@ -324,7 +324,7 @@ public final class ModelFollower implements AutoCloseable {
     }
 
     private String positions() {
-        return resume.isEmpty() ? topic + " (not caught up yet)" : resume.toString();
+        return resume.isEmpty() ? "before catching up" : "at " + resume;
     }
 
     @Override
