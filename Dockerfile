@@ -30,7 +30,12 @@ RUN groupadd --system osprey \
 COPY --from=build /src/app/target/osprey.jar /opt/osprey/osprey.jar
 COPY deploy/docker/osprey-health /usr/local/bin/osprey-health
 # DJL unpacks libtorch (~430 MB) here on the first start of a container.
-ENV DJL_CACHE_DIR=/var/lib/osprey/djl \
+# Outside a container Osprey binds 127.0.0.1; inside one, loopback is unreachable from the host and
+# from Prometheus, so the image binds every interface. The HTTP APIs then refuse to start without a
+# token (OSPREY_API_TOKEN or --token-file) unless the command says --no-auth (docs/OPERATIONS.md).
+ENV OSPREY_HTTP_HOST=0.0.0.0 \
+    OSPREY_METRICS_HOST=0.0.0.0 \
+    DJL_CACHE_DIR=/var/lib/osprey/djl \
     OMP_WAIT_POLICY=PASSIVE \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
 USER osprey

@@ -4,6 +4,7 @@ import dev.osprey.broker.EmbeddedBroker;
 import dev.osprey.classifier.ClassifierApp;
 import dev.osprey.classifier.ClassifierConfig;
 import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.http.HttpAccess;
 import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.core.model.Architecture;
 import dev.osprey.core.model.ModelManifest;
@@ -18,6 +19,7 @@ import dev.osprey.trainer.TrainerApp;
 import dev.osprey.trainer.publish.ModelPublisher;
 import dev.osprey.trainer.publish.SeedModel;
 import dev.osprey.trainer.train.TrainingSpec;
+import dev.osprey.trainer.trigger.HttpSettings;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -50,6 +52,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Mixin
     MetricsOptions metricsOptions = new MetricsOptions(9400);
+
+    @Mixin
+    ApiOptions api;
 
     @Option(names = "--count", paramLabel = "N", defaultValue = "0",
             description = "Stop after N predictions and print a summary; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
@@ -103,8 +108,13 @@ final class DemoCommand implements Callable<Integer> {
         Path dataset = data.resolve(true);
         // Every port before the broker starts and the seed model trains, so a clash costs no waiting.
         metricsOptions.requirePortFree();
-        Ports.requireFree("0.0.0.0", httpPort, "--http-port");
-        Ports.requireFree("0.0.0.0", trainerHttpPort, "--trainer-http-port");
+        Ports.requireFree(api.host, httpPort, "--http-port");
+        Ports.requireFree(api.host, trainerHttpPort, "--trainer-http-port");
+        HttpAccess access = api.access();
+        if (httpPort >= 0 || trainerHttpPort >= 0) {
+            access.requireSafeBind(api.host, "uploads, feedback and POST /retrain");
+        }
+        HttpSettings trainerHttp = new HttpSettings(api.host, trainerHttpPort, access);
         Architecture architecture = Architecture.fromId(arch);
         StateDirectory state = StateDirectory.of(Optional.ofNullable(dataDir), "osprey-demo-");
         Path brokerDir = state.path();
@@ -126,7 +136,7 @@ final class DemoCommand implements Callable<Integer> {
                  PredictionWatcher watcher = new PredictionWatcher(settings);
                  // trainer: closed first (reverse order), before the classifier it feeds
                  TrainerApp trainer = TrainerCommand.forDemo(settings, dataset, brokerDir.resolve("trainer"),
-                         trainerHttpPort, registry)) {
+                         trainerHttp, registry)) {
                 Optional<MetricsServer> metrics = metricsOptions.start(registry,
                         () -> classifier.running() && classifier.serving().isPresent());
                 Optional<IngestHttpServer> http = Optional.empty();
@@ -134,7 +144,7 @@ final class DemoCommand implements Callable<Integer> {
                     classifier.start(Duration.ofMinutes(2));
                     trainer.start(); // after the classifier: it retrains the model the classifier serves
                     watcher.start();
-                    http = startHttp(settings, registry);
+                    http = startHttp(settings, access, registry);
                     // Elapsed time counts from the first image, not from seed training.
                     long streaming = System.nanoTime();
                     IngestService ingest = new IngestService(settings, ingestOptions(dataset), registry,
@@ -196,14 +206,13 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** The ingest HTTP API, as {@code osprey ingest --serve} runs it, unless turned off. */
-    private Optional<IngestHttpServer> startHttp(KafkaSettings settings, PrometheusMeterRegistry registry)
-            throws IngestException {
+    private Optional<IngestHttpServer> startHttp(KafkaSettings settings, HttpAccess access,
+                                                 PrometheusMeterRegistry registry) throws IngestException {
         if (httpPort < 0) {
             return Optional.empty();
         }
-        IngestHttpServer server = IngestHttpServer.start(settings, "0.0.0.0", httpPort,
-                Optional.ofNullable(System.getenv("OSPREY_API_TOKEN")).filter(t -> !t.isBlank()), registry);
-        System.err.println("HTTP API on http://localhost:" + server.port()
+        IngestHttpServer server = IngestHttpServer.start(settings, api.host, httpPort, access, registry);
+        System.err.println("HTTP API on http://" + api.displayHost() + ":" + server.port()
                 + " (POST /images, GET /predictions/{id}, POST /feedback/{id})");
         return Optional.of(server);
     }

@@ -3,6 +3,9 @@ package dev.osprey.app;
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.dataset.DatasetKind;
 import dev.osprey.core.dataset.Split;
+import dev.osprey.core.http.ApiToken;
+import dev.osprey.core.http.HttpAccess;
+import dev.osprey.core.topic.TopicAdmin;
 import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.ingest.ImageEncoding;
 import dev.osprey.ingest.IngestOptions;
@@ -12,7 +15,6 @@ import dev.osprey.ingest.http.IngestHttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,11 +32,11 @@ import picocli.CommandLine.Option;
                 + "http://HOST:PORT/images), GET /predictions/{id}, POST /feedback/{id}.")
 final class IngestCommand implements Callable<Integer> {
 
-    /** When set, uploads and feedback need {@code Authorization: Bearer <token>}. */
-    static final String ENV_API_TOKEN = "OSPREY_API_TOKEN";
-
     @Mixin
     KafkaOptions kafka;
+
+    @Mixin
+    ApiOptions api;
 
     @Mixin
     MetricsOptions metricsOptions = new MetricsOptions(-1);
@@ -85,16 +87,13 @@ final class IngestCommand implements Callable<Integer> {
 
     @Option(names = "--serve",
             description = "Serve the HTTP API until Ctrl-C; with --data, publish that source too. Uploads and "
-                    + "feedback need 'Authorization: Bearer <token>' when env " + ENV_API_TOKEN + " is set.")
+                    + "feedback need 'Authorization: Bearer <token>' when a token is set (--token-file, env "
+                    + ApiToken.ENV + ").")
     boolean serve;
 
     @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8080",
             description = "Port of the HTTP API with --serve; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int httpPort;
-
-    @Option(names = "--http-host", paramLabel = "HOST", defaultValue = "0.0.0.0",
-            description = "Address the HTTP API binds with --serve (default: ${DEFAULT-VALUE}).")
-    String httpHost;
 
     IngestOptions options(String resolvedSource) {
         IngestOptions.Builder b = IngestOptions.builder(resolvedSource)
@@ -118,23 +117,27 @@ final class IngestCommand implements Callable<Integer> {
         KafkaSettings settings = kafka.settings();
         // Parsed before anything starts, so a bad option fails fast.
         IngestOptions options = serve && source == null ? null : options(resolveSource());
+        HttpAccess access = api.access();
+        if (serve) {
+            access.requireSafeBind(api.host, "uploads and feedback");
+        }
         PrometheusMeterRegistry registry = MetricsOptions.newRegistry("ingest");
         Optional<MetricsServer> metrics = metricsOptions.start(registry, () -> true);
         try {
-            return serve ? serve(settings, options, registry) : publish(settings, options, registry);
+            return serve ? serve(settings, options, access, registry) : publish(settings, options, registry);
         } finally {
             metrics.ifPresent(MetricsServer::close);
         }
     }
 
     /** Serves until Ctrl-C, publishing {@code options}' source first when there is one. */
-    private int serve(KafkaSettings settings, IngestOptions options, PrometheusMeterRegistry registry)
-            throws Exception {
+    private int serve(KafkaSettings settings, IngestOptions options, HttpAccess access,
+                      PrometheusMeterRegistry registry) throws Exception {
         Shutdown shutdown = new Shutdown();
-        try (IngestHttpServer http = IngestHttpServer.start(settings, httpHost, httpPort, apiToken(System.getenv()),
-                registry)) {
-            System.out.println("ingest API on http://" + httpHost + ":" + http.port() + " (try: curl -T image.png "
-                    + "http://" + displayHost() + ":" + http.port() + "/images); Ctrl-C stops it");
+        TopicAdmin.ensureTopics(settings); // the server writes images and feedback and reads predictions
+        try (IngestHttpServer http = IngestHttpServer.start(settings, api.host, httpPort, access, registry)) {
+            System.out.println("ingest API on http://" + api.host + ":" + http.port() + " (try: curl -T image.png "
+                    + "http://" + api.displayHost() + ":" + http.port() + "/images); Ctrl-C stops it");
             int code = options == null ? 0 : publish(settings, options, registry);
             shutdown.await();
             return code;
@@ -166,15 +169,6 @@ final class IngestCommand implements Callable<Integer> {
 
     private String resolveSource() throws Exception {
         return source != null ? source : new DataOptions().resolve(false).toString();
-    }
-
-    /** The bearer token from {@value #ENV_API_TOKEN}; unset or blank means no token. */
-    static Optional<String> apiToken(Map<String, String> env) {
-        return Optional.ofNullable(env.get(ENV_API_TOKEN)).map(String::strip).filter(t -> !t.isEmpty());
-    }
-
-    private String displayHost() {
-        return httpHost.equals("0.0.0.0") || httpHost.equals("::") ? "localhost" : httpHost;
     }
 
     static Split parseSplit(String s) {

@@ -24,8 +24,9 @@ final class MetricsOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--metrics-host", paramLabel = "HOST", defaultValue = "0.0.0.0",
-            description = "Address the metrics endpoint binds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--metrics-host", paramLabel = "HOST", defaultValue = "${env:OSPREY_METRICS_HOST:-127.0.0.1}",
+            description = "Address the metrics endpoint binds; 0.0.0.0 lets Prometheus on another machine scrape "
+                    + "it (env OSPREY_METRICS_HOST, default: ${DEFAULT-VALUE}).")
     String host;
 
     MetricsOptions(int defaultPort) {

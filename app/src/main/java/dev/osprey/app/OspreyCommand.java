@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             BrokerCommand.class,
             TrainCommand.class,
+            ImportCommand.class,
             IngestCommand.class,
             ClassifierCommand.class,
             TrainerCommand.class, RetrainCommand.class,

@@ -3,6 +3,7 @@ package dev.osprey.app;
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.topic.TopicAdmin;
 import dev.osprey.core.format.Prediction;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -14,8 +15,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code osprey tail}: predictions as readable lines. */
 @Command(name = "tail", mixinStandardHelpOptions = true,
@@ -24,6 +27,9 @@ final class TailCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--count", paramLabel = "N", description = "Stop after N predictions (default: never).")
     Long count;
@@ -39,6 +45,7 @@ final class TailCommand implements Callable<Integer> {
         KafkaSettings settings = kafka.settings();
         TopicAdmin.requireBroker(settings);
         Properties p = settings.watcherProperties("osprey-tail-" + UUID.randomUUID(), latest);
+        PrintWriter out = spec.commandLine().getOut();
         long seen = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
@@ -46,12 +53,13 @@ final class TailCommand implements Callable<Integer> {
             var serde = Prediction.serde();
             while (count == null || seen < count) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    System.out.println(line(serde.fromBytes(r.value())));
+                    out.println(line(serde.fromBytes(r.value())));
                     if (count != null && ++seen >= count) {
                         break;
                     }
                 }
             }
+            out.flush();
         }
         return 0;
     }

@@ -1,6 +1,7 @@
 package dev.osprey.app;
 
 import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.http.ApiToken;
 import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.core.model.Architecture;
 import dev.osprey.core.model.ModelManifest;
@@ -43,6 +44,9 @@ final class TrainerCommand implements Callable<Integer> {
 
     @Mixin
     DataOptions data;
+
+    @Mixin
+    ApiOptions api;
 
     @Mixin
     MetricsOptions metricsOptions = new MetricsOptions(9403);
@@ -98,12 +102,9 @@ final class TrainerCommand implements Callable<Integer> {
 
     @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + HttpSettings.DEFAULT_PORT,
             description = "Port of POST /retrain and GET /status; 0 picks a free one, -1 turns it off; "
-                    + "env OSPREY_API_TOKEN sets a bearer token (default: ${DEFAULT-VALUE}).")
+                    + "a token (--token-file, env " + ApiToken.ENV + ") guards POST /retrain "
+                    + "(default: ${DEFAULT-VALUE}).")
     int httpPort;
-
-    @Option(names = "--http-host", paramLabel = "HOST", defaultValue = "0.0.0.0",
-            description = "Address the HTTP endpoint binds (default: ${DEFAULT-VALUE}).")
-    String httpHost;
 
     @Option(names = "--application-id", defaultValue = TrainerConfig.DEFAULT_APPLICATION_ID,
             description = "Kafka Streams application id (default: ${DEFAULT-VALUE}, after the topic prefix).")
@@ -122,8 +123,7 @@ final class TrainerCommand implements Callable<Integer> {
                 new RunSettings(epochs, freshEpochs, duration("--max-run-time", maxRunTime), baseImages,
                         RunSettings.defaults().feedbackShare(), Duration.ZERO),
                 duration("--join-window", joinWindow),
-                new HttpSettings(httpHost, httpPort,
-                        Optional.ofNullable(System.getenv(HttpSettings.ENV_TOKEN)).filter(t -> !t.isBlank())),
+                new HttpSettings(api.host, httpPort, api.access()),
                 Optional.empty());
         return stateDir == null ? c : c.withStateDir(stateDir);
     }
@@ -145,9 +145,8 @@ final class TrainerCommand implements Callable<Integer> {
             Optional<MetricsServer> metrics = metricsOptions.start(registry, app::running);
             try {
                 app.start();
-                String host = "0.0.0.0".equals(httpHost) ? "localhost" : httpHost;
                 System.out.println("trainer running for " + modelName + app.httpPort()
-                        .map(p -> "; POST http://" + host + ":" + p + "/retrain").orElse("")
+                        .map(p -> "; POST http://" + api.displayHost() + ":" + p + "/retrain").orElse("")
                         + "; Ctrl-C stops it");
                 shutdown.await();
             } finally {
@@ -175,15 +174,14 @@ final class TrainerCommand implements Callable<Integer> {
      * within its first few thousand images. {@code --count 20000} streams faster than a run trains,
      * so closing lets a run in flight finish (up to a minute) rather than throwing it away.
      */
-    static TrainerApp forDemo(KafkaSettings settings, Path dataset, Path stateDir, int httpPort,
+    static TrainerApp forDemo(KafkaSettings settings, Path dataset, Path stateDir, HttpSettings http,
                               MeterRegistry registry) throws Exception {
         TrainerConfig config = TrainerConfig.defaults(settings, SeedModel.defaultName(dataset))
                 .withTriggers(TriggerSettings.defaults().withRetrainEvery(500))
                 .withRun(RunSettings.defaults().withEpochs(2).withBaseImages(5000)
                         .withMaxWallTime(Duration.ofSeconds(60)).withCloseGrace(Duration.ofSeconds(60)))
                 .withStateDir(stateDir)
-                .withHttp(new HttpSettings("0.0.0.0", httpPort,
-                        Optional.ofNullable(System.getenv(HttpSettings.ENV_TOKEN)).filter(t -> !t.isBlank())));
+                .withHttp(http);
         return new TrainerApp(config, BaseData.load(dataset), registry);
     }
 

@@ -13,6 +13,7 @@ import dev.osprey.core.dataset.IdxDirectoryReader;
 import dev.osprey.core.dataset.Split;
 import dev.osprey.core.format.Json;
 import dev.osprey.core.format.Prediction;
+import dev.osprey.core.http.HttpAccess;
 import dev.osprey.core.image.ImageEncoder;
 import dev.osprey.core.model.Architecture;
 import dev.osprey.core.testing.TestModels;
@@ -83,7 +84,7 @@ class HttpRoundTripIT {
         classifier = new ClassifierApp(ClassifierConfig.defaults(broker.bootstrapServers(), settings.topics())
                 .withStateDir(dir.resolve("state")), registry);
         classifier.start(Duration.ofMinutes(2));
-        http = IngestHttpServer.start(settings, "127.0.0.1", 0, Optional.empty(), registry);
+        http = IngestHttpServer.start(settings, "127.0.0.1", 0, HttpAccess.loopbackOnly(), registry);
     }
 
     @AfterAll

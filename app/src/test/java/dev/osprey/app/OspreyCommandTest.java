@@ -23,7 +23,7 @@ class OspreyCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "broker", "train", "ingest", "classifier", "tail"})
+    @ValueSource(strings = {"demo", "broker", "train", "import", "ingest", "classifier", "tail"})
     void everySubcommandHasHelp(String sub) {
         assertThat(run(sub, "--help")).isZero();
         assertThat(out.toString()).contains("Usage: osprey " + sub);

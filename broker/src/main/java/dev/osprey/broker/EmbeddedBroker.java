@@ -1,5 +1,6 @@
 package dev.osprey.broker;
 
+import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.topic.OspreyTopics;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -60,6 +61,7 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final Optional<SaslUser> sasl;
     private final Path dataDir;
     /** Faults are reported JVM-wide; this broker reports those after its start. */
     private final long faultMark;
@@ -68,9 +70,10 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** Whether close() should release the directory lock; a failed start attempt keeps it for a retry. */
     private boolean ownsLock = true;
 
-    private EmbeddedBroker(KafkaRaftServer server, String bootstrapServers, Path dataDir, long faultMark,
-                           DataDirLock lock) {
+    private EmbeddedBroker(KafkaRaftServer server, String bootstrapServers, Optional<SaslUser> sasl, Path dataDir,
+                           long faultMark, DataDirLock lock) {
         this.server = server;
+        this.sasl = sasl;
         this.lock = lock;
         this.faultMark = faultMark;
         this.bootstrapServers = bootstrapServers;
@@ -85,7 +88,16 @@ public final class EmbeddedBroker implements AutoCloseable {
      *                                 come up within 60 s
      */
     public static EmbeddedBroker start(Path dataDir, int port) {
-        return start(dataDir, port, false);
+        return start(dataDir, port, false, Optional.empty());
+    }
+
+    /**
+     * Starts a broker whose client listener takes only authenticated connections (SASL over
+     * plaintext: PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512) for {@code user}, whose SCRAM credentials
+     * are stored (again) at every start. Clients use {@link #clientProperties()}.
+     */
+    public static EmbeddedBroker startSecured(Path dataDir, int port, SaslUser user) {
+        return start(dataDir, port, false, Optional.of(user));
     }
 
     /**
@@ -93,10 +105,10 @@ public final class EmbeddedBroker implements AutoCloseable {
      * use), as a user's stock cluster has them: tests use it to prove Osprey needs nothing more.
      */
     public static EmbeddedBroker startStock(Path dataDir, int port) {
-        return start(dataDir, port, true);
+        return start(dataDir, port, true, Optional.empty());
     }
 
-    private static EmbeddedBroker start(Path dataDir, int port, boolean stock) {
+    private static EmbeddedBroker start(Path dataDir, int port, boolean stock, Optional<SaslUser> sasl) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("broker port must be in [0, 65535], not " + port);
         }
@@ -104,7 +116,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         DataDirLock lock = DataDirLock.acquire(absolute);
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOnce(absolute, port == 0 ? freePort() : port, lock, stock);
+                return startOnce(absolute, port == 0 ? freePort() : port, lock, stock, sasl);
             } catch (EmbeddedBrokerException e) {
                 // A port found free can be taken by another process before the broker binds it.
                 boolean portRace = port == 0 && rootCause(e) instanceof BindException;
@@ -117,13 +129,16 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
-    private static EmbeddedBroker startOnce(Path dataDir, int brokerPort, DataDirLock lock, boolean stock) {
+    private static EmbeddedBroker startOnce(Path dataDir, int brokerPort, DataDirLock lock, boolean stock,
+                                            Optional<SaslUser> sasl) {
         Path logDir = dataDir.resolve("kafka-logs");
         int controllerPort = freePort();
         Properties props = brokerProperties(logDir, brokerPort, controllerPort);
         if (stock) {
             STOCK_DEFAULTS.forEach(props::remove);
         }
+        sasl.ifPresent(user -> props.putAll(user.listenerProperties(HOST, brokerPort, CONTROLLER_LISTENER,
+                controllerPort)));
         KafkaConfig config = new KafkaConfig(props, false);
         long started = System.nanoTime();
         formatIfNew(config, logDir);
@@ -134,9 +149,17 @@ public final class EmbeddedBroker implements AutoCloseable {
         EmbeddedBroker broker = null;
         try {
             // The constructor already locks and reads the log directories, so it can fail too.
-            broker = new EmbeddedBroker(new KafkaRaftServer(config, Time.SYSTEM), bootstrap, dataDir, faultMark, lock);
+            broker = new EmbeddedBroker(new KafkaRaftServer(config, Time.SYSTEM), bootstrap, sasl, dataDir, faultMark,
+                    lock);
             broker.server.startup();
-            awaitReady(bootstrap, START_TIMEOUT);
+            // SCRAM credentials live in the cluster metadata, so the first connection uses PLAIN.
+            KafkaSettings bootstrapClient = sasl.isPresent() ? broker.clientSettings(SaslUser.PLAIN)
+                    : broker.clientSettings();
+            awaitReady(bootstrapClient, START_TIMEOUT);
+            if (sasl.isPresent()) {
+                sasl.get().storeScramCredentials(bootstrapClient, START_TIMEOUT);
+                awaitReady(broker.clientSettings(), START_TIMEOUT); // until the broker knows them
+            }
         } catch (RuntimeException e) {
             if (broker != null) {
                 broker.ownsLock = false;
@@ -156,6 +179,23 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** The {@code host:port} clients connect to. */
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /**
+     * The client properties a Kafka client needs besides {@code bootstrap.servers}: none for a
+     * plaintext broker; the SASL settings (SCRAM-SHA-512) of its user for a secured one.
+     */
+    public Map<String, String> clientProperties() {
+        return sasl.map(user -> user.clientProperties(SaslUser.SCRAM_SHA_512)).orElse(Map.of());
+    }
+
+    private KafkaSettings clientSettings() {
+        return new KafkaSettings(bootstrapServers, OspreyTopics.defaults(), clientProperties());
+    }
+
+    private KafkaSettings clientSettings(String mechanism) {
+        return new KafkaSettings(bootstrapServers, OspreyTopics.defaults(),
+                sasl.orElseThrow().clientProperties(mechanism));
     }
 
     /** The directory the broker keeps its data in. */
@@ -250,15 +290,13 @@ public final class EmbeddedBroker implements AutoCloseable {
         return p;
     }
 
-    private static final String TRANSACTION_VERSION = "transaction.version";
-    private static final short TRANSACTION_VERSION_LEVEL = 1;
-
     private static void formatIfNew(KafkaConfig config, Path logDir) {
         if (Files.exists(logDir.resolve(MetaPropertiesEnsemble.META_PROPERTIES_NAME))) {
             return;
         }
         try {
             Files.createDirectories(logDir);
+            // Kafka's default features, as a new cluster is formatted: transactions v2 (KIP-890) included.
             new Formatter()
                     .setPrintStream(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8))
                     .setNodeId(NODE_ID)
@@ -266,11 +304,6 @@ public final class EmbeddedBroker implements AutoCloseable {
                     .setControllerListenerName(CONTROLLER_LISTENER)
                     .setMetadataLogDirectory(config.metadataLogDir())
                     .addDirectory(logDir.toString())
-                    // Transactions v2 (KIP-890) in 4.3.1: under CPU pressure a transactional producer's
-                    // first batch after a commit can meet CONCURRENT_TRANSACTIONS, and its later batches
-                    // then retry OUT_OF_ORDER_SEQUENCE_NUMBER without end, stalling the classifier.
-                    // Version 1 is the protocol exactly_once_v2 was built on (KIP-447).
-                    .setFeatureLevel(TRANSACTION_VERSION, TRANSACTION_VERSION_LEVEL)
                     .run();
             LOG.info("Formatted Kafka storage in {}", logDir);
         } catch (Exception e) {
@@ -278,12 +311,11 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
-    private static void awaitReady(String bootstrap, Duration timeout) {
+    private static void awaitReady(KafkaSettings settings, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+        String bootstrap = settings.bootstrapServers();
+        Properties props = settings.adminProperties(Duration.ofSeconds(5));
+        props.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         try (Admin admin = Admin.create(props)) {
             while (true) {
                 long left = deadline - System.nanoTime();

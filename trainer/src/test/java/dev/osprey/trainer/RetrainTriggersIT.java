@@ -10,6 +10,8 @@ import dev.osprey.core.format.Json;
 import dev.osprey.core.format.Prediction;
 import dev.osprey.core.format.RetrainRequest;
 import dev.osprey.core.format.TrainingEvent;
+import dev.osprey.core.http.ApiToken;
+import dev.osprey.core.http.HttpAccess;
 import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.model.ModelArtifact;
 import dev.osprey.trainer.publish.ModelPublisher;
@@ -28,7 +30,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -130,7 +131,7 @@ class RetrainTriggersIT {
     void postRetrainStartsARunAndNeedsTheToken() throws Exception {
         KafkaSettings settings = TrainerFixture.prepare(broker.bootstrapServers(), prefix("http"));
         TrainerConfig config = TrainerFixture.config(settings, dir.resolve("http"))
-                .withHttp(new HttpSettings("127.0.0.1", 0, Optional.of("s3cret")));
+                .withHttp(new HttpSettings("127.0.0.1", 0, HttpAccess.withToken(ApiToken.of("s3cret"))));
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         try (EventLog events = new EventLog(settings);
              TrainerApp app = new TrainerApp(config, TrainerFixture.base(), new SimpleMeterRegistry())) {
@@ -245,7 +246,7 @@ class RetrainTriggersIT {
                 .withTriggers(new TriggerSettings(0, 0, 20, Duration.ofSeconds(3)))
                 .withRun(RunSettings.defaults().withEpochs(4).withBaseImages(1500)
                         .withMaxWallTime(Duration.ofSeconds(60)))
-                .withHttp(new HttpSettings("127.0.0.1", 0, Optional.empty()));
+                .withHttp(new HttpSettings("127.0.0.1", 0, HttpAccess.loopbackOnly()));
         BaseData base = new BaseData(TrainerFixture.images("synthetic/train", 150, 1), TrainerFixture.base().test());
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         try (EventLog events = new EventLog(settings);

@@ -42,7 +42,8 @@ public final class ServingModel {
 
     /** The calling thread's predictor, made on first use. */
     Predictor<NDList, float[]> predictor() {
-        return predictors.computeIfAbsent(Thread.currentThread(), t -> model.newPredictor(new ProbabilityTranslator()));
+        return predictors.computeIfAbsent(Thread.currentThread(), t -> model.newPredictor(
+                new ProbabilityTranslator(!manifest.outputsProbabilities())));
     }
 
     /** Takes a reference unless the model is already closed. */

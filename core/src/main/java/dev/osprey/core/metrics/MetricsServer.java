@@ -1,14 +1,11 @@
 package dev.osprey.core.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.osprey.core.http.HttpServers;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -16,16 +13,18 @@ import java.util.function.Supplier;
 /**
  * Serves {@code /metrics} (Prometheus text format), {@code /healthz} (the process can do its job:
  * 503 with the reason when it cannot, so an orchestrator restarts it) and {@code /readyz} (the
- * service is connected and, for the classifier, a model is loaded).
+ * service is connected and, for the classifier, a model is loaded). Read-only, so it needs no
+ * token; it binds where it is told ({@code --metrics-host}, loopback by default).
  */
 public final class MetricsServer implements AutoCloseable {
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String TEXT = "text/plain";
 
-    private MetricsServer(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private final Javalin app;
+
+    private MetricsServer(Javalin app) {
+        this.app = app;
     }
 
     /** Starts serving on {@code address} (port 0 picks a free port). */
@@ -37,46 +36,43 @@ public final class MetricsServer implements AutoCloseable {
     /**
      * Starts serving on {@code address}; {@code failure} says why the service cannot do its job,
      * empty while it can.
+     *
+     * @throws IOException when the address cannot be bound
      */
     public static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
                                       BooleanSupplier ready, Supplier<Optional<String>> failure) throws IOException {
-        HttpServer server = HttpServer.create(address, 0);
-        server.createContext("/metrics", ex -> respond(ex, 200,
-                "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-        server.createContext("/healthz", ex -> {
-            Optional<String> why = failure.get();
-            respond(ex, why.isEmpty() ? 200 : 503, "text/plain", why.map(w -> "unhealthy: " + w + "\n").orElse("ok\n"));
+        Javalin app = Javalin.create(config -> {
+            HttpServers.configure(config, "osprey-metrics-http", 16);
+            config.routes.get("/metrics", ctx -> text(ctx, 200, PROMETHEUS_TEXT, registry.scrape()));
+            config.routes.get("/healthz", ctx -> {
+                Optional<String> why = failure.get();
+                text(ctx, why.isEmpty() ? 200 : 503, TEXT, why.map(w -> "unhealthy: " + w + "\n").orElse("ok\n"));
+            });
+            config.routes.get("/readyz", ctx -> {
+                boolean ok = ready.getAsBoolean();
+                text(ctx, ok ? 200 : 503, TEXT, ok ? "ready\n" : "not ready\n");
+            });
         });
-        server.createContext("/readyz", ex -> {
-            boolean ok = ready.getAsBoolean();
-            respond(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
-        });
-        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "osprey-metrics-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.start();
-        return new MetricsServer(server, executor);
+        try {
+            app.start(address.getHostString(), address.getPort());
+        } catch (RuntimeException e) {
+            app.stop();
+            throw new IOException("cannot serve metrics on " + address.getHostString() + ":" + address.getPort()
+                    + ": " + e.getMessage(), e);
+        }
+        return new MetricsServer(app);
     }
 
-    private static void respond(HttpExchange ex, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
+    private static void text(Context ctx, int status, String contentType, String body) {
+        ctx.status(status).contentType(contentType).result(body);
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return app.port();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        app.stop();
     }
 }

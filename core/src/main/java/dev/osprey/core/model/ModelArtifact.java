@@ -84,7 +84,8 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
         ModelManifest m = manifest;
         String sha = sha256(weights);
         ModelManifest withSha = new ModelManifest(m.name(), m.version(), m.architecture(), m.input(),
-                m.normalization(), m.classes(), m.training(), m.metrics(), m.parentVersion(), sha, m.createdAt());
+                m.normalization(), m.classes(), m.training(), m.metrics(), m.parentVersion(), sha, m.createdAt(),
+                m.outputs(), m.sourceSha256());
         return new ModelArtifact(withSha, weights);
     }
 
@@ -94,7 +95,12 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
         return weights.clone();
     }
 
-    /** The architecture the manifest names. */
+    /**
+     * The architecture the manifest names.
+     *
+     * @throws IllegalArgumentException for an imported TorchScript model ({@link ModelManifest#torchScript()}),
+     *                                  which has none of Osprey's architectures
+     */
     public Architecture architecture() {
         return Architecture.fromId(manifest.architecture());
     }
@@ -247,6 +253,13 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
      *                                  nothing is left open then
      */
     public Model newModel(Device device) throws InvalidArtifactException {
+        if (manifest.torchScript()) {
+            try {
+                return TorchScriptLoader.load(manifest.tag(), weights, device);
+            } catch (InvalidArtifactException e) {
+                throw new InvalidArtifactException(manifest.tag() + ": " + e.getMessage(), e);
+            }
+        }
         Architecture arch;
         try {
             arch = architecture();
@@ -320,7 +333,9 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
                     + " (starts with: " + head.strip() + ")", e);
         }
         try {
-            Architecture.fromId(manifest.architecture());
+            if (!manifest.torchScript()) {
+                Architecture.fromId(manifest.architecture());
+            }
         } catch (IllegalArgumentException e) {
             throw new InvalidArtifactException("model artifact " + manifest.tag() + ": " + e.getMessage(), e);
         }

@@ -20,7 +20,8 @@ import java.util.Random;
  * {@code (batch, classes)}. Catches weights that load but do not fit the input (an MLP trained on
  * another image size), a wrong class count, NaN or overflowing weights that zeros alone would not
  * reveal, and a forward pass that throws at the batch size it will serve, before the model
- * replaces a working one.
+ * replaces a working one. A model whose manifest says its outputs are probabilities must give rows
+ * in [0, 1] that sum to 1, or the classifier would serve scores that are not.
  */
 public final class ModelCheck {
 
@@ -29,6 +30,8 @@ public final class ModelCheck {
     // Bounds the check's own input tensor (64 MiB of floats) whatever the batch size and input shape.
     private static final long MAX_CHECK_VALUES = 16L << 20;
     private static final long SEED = 20_250_102L;
+    // float32 softmax rows sum to 1 within a few ulps per class.
+    private static final double PROBABILITY_TOLERANCE = 1e-4;
 
     private ModelCheck() {
     }
@@ -74,10 +77,35 @@ public final class ModelCheck {
                             + i / m.classes().size() + " of " + n + ": the weights are broken");
                 }
             }
+            if (m.outputsProbabilities() && !areProbabilities(values, m.classes().size())) {
+                throw new InvalidArtifactException(m.tag() + ": the manifest says the outputs are "
+                        + ModelManifest.PROBABILITIES + ", but the rows are not in [0, 1] or do not sum to 1");
+            }
         } catch (RuntimeException e) {
             throw new InvalidArtifactException(m.tag() + ": forward pass on a check batch of " + n + " x " + in
-                    + " failed: " + e.getMessage(), e);
+                    + " failed: " + TorchScriptImport.torchMessage(e.getMessage()), e);
         }
+    }
+
+    /**
+     * Whether every row of a row-major {@code (n, classes)} matrix is a probability distribution, to
+     * float rounding: what a softmax as the model's last step gives.
+     */
+    public static boolean areProbabilities(float[] rows, int classes) {
+        for (int from = 0; from + classes <= rows.length; from += classes) {
+            double sum = 0;
+            for (int c = 0; c < classes; c++) {
+                float v = rows[from + c];
+                if (v < -PROBABILITY_TOLERANCE || v > 1 + PROBABILITY_TOLERANCE) {
+                    return false;
+                }
+                sum += v;
+            }
+            if (Math.abs(sum - 1) > PROBABILITY_TOLERANCE * classes) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long parameters(Block block) {

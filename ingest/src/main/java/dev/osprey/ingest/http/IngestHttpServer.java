@@ -6,10 +6,11 @@ import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.format.FeedbackCorrection;
 import dev.osprey.core.format.Json;
 import dev.osprey.core.format.JsonSerde;
+import dev.osprey.core.http.HttpAccess;
+import dev.osprey.core.http.HttpServers;
+import dev.osprey.core.http.RequestGuard;
 import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.topic.OspreyTopics;
-import dev.osprey.core.topic.TopicAdmin;
-import dev.osprey.core.topic.TopicSpec;
 import dev.osprey.ingest.IngestException;
 import dev.osprey.ingest.IngestMetrics;
 import io.javalin.Javalin;
@@ -19,24 +20,16 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -65,8 +58,9 @@ import org.slf4j.LoggerFactory;
  *       {@link FeedbackCorrection} on {@code feedback}, {@code 202}.
  * </ul>
  *
- * <p>Errors are {@code {"error": "..."}} with 400 (bad id, label or image), 401 (bearer token
- * missing or wrong, for the two mutating endpoints when a token is set), 413 (over
+ * <p>The uploads and feedback pass the shared {@link RequestGuard}: 401 when a token is set and
+ * the request does not carry it, 403 for a cross-site browser request. Errors are
+ * {@code {"error": "..."}} with 400 (bad id, label or image), 401, 403, 413 (over
  * {@link OspreyTopics#IMAGE_MAX_BYTES}), 415 (not an image type), or 503 (Kafka did not
  * acknowledge in time, or too many uploads or waiting requests at once, with {@code Retry-After}).
  * Every wait is bounded. The server owns its producer, its reader of
@@ -79,7 +73,7 @@ public final class IngestHttpServer implements AutoCloseable {
     /** The longest wait a request may ask for. */
     public static final Duration MAX_PREDICTION_WAIT = Duration.ofSeconds(60);
     /** An upload is answered 503 if Kafka has not acknowledged it by then. */
-    static final Duration ACK_WAIT = Duration.ofSeconds(30);
+    static final Duration ACK_WAIT = KafkaAcks.ACK_WAIT;
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestHttpServer.class);
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
@@ -95,10 +89,12 @@ public final class IngestHttpServer implements AutoCloseable {
     private static final String JSON = "application/json";
 
     private final OspreyTopics topics;
-    private final Optional<byte[]> token;
-    private final MeterRegistry registry;
+    private final HttpAccess access;
+    private final String host;
     private final IngestMetrics metrics;
+    private final RequestMeters requests;
     private final Producer<String, byte[]> producer;
+    private final KafkaAcks acks;
     private final RecentPredictions recent;
     private final PredictionTail tail;
     /** Answers are written here, never on the producer's or the reader's own thread. */
@@ -106,14 +102,16 @@ public final class IngestHttpServer implements AutoCloseable {
     private final Javalin app;
     private final Semaphore uploadSlots = new Semaphore(MAX_CONCURRENT_UPLOADS);
 
-    private IngestHttpServer(KafkaSettings settings, Optional<String> bearerToken, MeterRegistry registry,
+    private IngestHttpServer(KafkaSettings settings, String host, HttpAccess access, MeterRegistry registry,
                              Producer<String, byte[]> producer, RecentPredictions recent, PredictionTail tail,
                              ExecutorService replies) {
         this.topics = settings.topics();
-        this.token = bearerToken.map(t -> t.getBytes(StandardCharsets.UTF_8));
-        this.registry = registry;
+        this.access = access;
+        this.host = host;
         this.metrics = new IngestMetrics(registry);
+        this.requests = new RequestMeters(registry);
         this.producer = producer;
+        this.acks = new KafkaAcks(producer, metrics);
         this.recent = recent;
         this.tail = tail;
         this.replies = replies;
@@ -121,25 +119,25 @@ public final class IngestHttpServer implements AutoCloseable {
     }
 
     /**
-     * Makes sure {@code images}, {@code predictions} and {@code feedback} exist, starts the
-     * producer and the reader of {@code predictions}, and serves on {@code host:port}.
+     * Starts the producer and the reader of {@code predictions}, and serves on {@code host:port}.
+     * The topics must exist: the command that starts the server creates them.
      *
-     * @param port        0 picks a free port ({@link #port()} tells which)
-     * @param bearerToken when present, the mutating endpoints need {@code Authorization: Bearer <token>}
+     * @param port   0 picks a free port ({@link #port()} tells which)
+     * @param access the token uploads and feedback need, if any
      * @throws IngestException when Kafka cannot be reached or the address cannot be bound
+     * @throws IllegalArgumentException for a bad port, or a non-loopback {@code host} without a token
+     *                                  that {@link HttpAccess#noAuth()} does not allow
      */
-    public static IngestHttpServer start(KafkaSettings settings, String host, int port, Optional<String> bearerToken,
+    public static IngestHttpServer start(KafkaSettings settings, String host, int port, HttpAccess access,
                                          MeterRegistry registry) throws IngestException {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(access, "access");
         Objects.requireNonNull(registry, "registry");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("HTTP port must be in [0, 65535], not " + port);
         }
-        if (bearerToken.isPresent() && bearerToken.get().isBlank()) {
-            throw new IllegalArgumentException("the API token must not be blank");
-        }
-        ensureTopics(settings);
+        access.requireSafeBind(host, "uploads and feedback");
         ExecutorService replies = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "osprey-ingest-http-reply");
             t.setDaemon(true);
@@ -153,11 +151,11 @@ public final class IngestHttpServer implements AutoCloseable {
             producer = new KafkaProducer<>(producerProperties(settings), new StringSerializer(),
                     new ByteArraySerializer());
             tail = PredictionTail.start(settings, recent, KAFKA_TIMEOUT);
-            server = new IngestHttpServer(settings, bearerToken, registry, producer, recent, tail, replies);
+            server = new IngestHttpServer(settings, host, access, registry, producer, recent, tail, replies);
             server.app.start(host, port);
             LOG.info("Ingest HTTP API on http://{}:{} (images to {}, predictions from {}){}", host, server.port(),
                     settings.topics().images(), settings.topics().predictions(),
-                    bearerToken.isPresent() ? ", bearer token required for uploads and feedback" : "");
+                    access.token().isPresent() ? ", bearer token required for uploads and feedback" : "");
             return server;
         } catch (RuntimeException e) {
             if (server != null) {
@@ -208,15 +206,15 @@ public final class IngestHttpServer implements AutoCloseable {
     }
 
     private void configure(JavalinConfig config) {
-        config.startup.showJavalinBanner = false;
-        config.startup.showOldJavalinVersionWarning = false;
+        HttpServers.configure(config, "osprey-ingest-http", 250);
+        RequestGuard.install(config, access, host);
         int slack = ImageUpload.MULTIPART_SLACK;
         config.http.maxRequestSize = (long) OspreyTopics.IMAGE_MAX_BYTES + slack;
         // Jetty's own multipart limits sit above ours, so ours answer first and with the real size.
         config.jetty.multipartConfig.maxFileSize(OspreyTopics.IMAGE_MAX_BYTES + slack, SizeUnit.BYTES);
         config.jetty.multipartConfig.maxTotalRequestSize(OspreyTopics.IMAGE_MAX_BYTES + 2L * slack, SizeUnit.BYTES);
         config.jetty.multipartConfig.maxInMemoryFileSize(OspreyTopics.IMAGE_MAX_BYTES + slack, SizeUnit.BYTES);
-        config.requestLogger.http(this::count);
+        config.requestLogger.http(requests::count);
 
         config.routes.post("/images", this::postImage);
         config.routes.put("/images", this::postImage);
@@ -227,9 +225,7 @@ public final class IngestHttpServer implements AutoCloseable {
         config.routes.post("/feedback/<id>", this::postFeedback);
 
         config.routes.exception(ApiError.class, (e, ctx) -> {
-            if (e.status() == 401) {
-                ctx.header("WWW-Authenticate", "Bearer realm=\"osprey\"");
-            } else if (e.status() == 503) {
+            if (e.status() == 503) {
                 ctx.header("Retry-After", "1");
             }
             error(ctx, e.status(), e.getMessage());
@@ -242,7 +238,6 @@ public final class IngestHttpServer implements AutoCloseable {
     }
 
     private void postImage(Context ctx) {
-        authorize(ctx);
         String id;
         CompletableFuture<RecordMetadata> acked;
         acquireUploadSlot();
@@ -281,7 +276,6 @@ public final class IngestHttpServer implements AutoCloseable {
     }
 
     private void postFeedback(Context ctx) {
-        authorize(ctx);
         String id = Requests.id(ctx.pathParam("id"));
         FeedbackRequest request = FeedbackRequest.read(ctx);
         byte[] value = CORRECTIONS.toBytes(new FeedbackCorrection(id, request.label(), request.who().orElse(null)));
@@ -301,23 +295,7 @@ public final class IngestHttpServer implements AutoCloseable {
 
     /** Sends asynchronously; the future completes on the producer's thread, or fails after {@link #ACK_WAIT}. */
     private CompletableFuture<RecordMetadata> send(ProducerRecord<String, byte[]> record, Counter acknowledged) {
-        CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
-        try {
-            producer.send(record, (md, e) -> {
-                if (e == null) {
-                    acknowledged.increment();
-                    result.complete(md);
-                } else {
-                    metrics.errors().increment();
-                    result.completeExceptionally(e);
-                }
-            });
-        } catch (KafkaException e) {
-            // Refused before sending: no metadata within max.block.ms, or the record is too large.
-            metrics.errors().increment();
-            result.completeExceptionally(e);
-        }
-        return result.orTimeout(ACK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        return acks.send(record, acknowledged);
     }
 
     private void acquireUploadSlot() {
@@ -329,23 +307,6 @@ public final class IngestHttpServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         throw new ApiError(503, "too many uploads in progress (" + MAX_CONCURRENT_UPLOADS + "); try again");
-    }
-
-    private void authorize(Context ctx) {
-        if (token.isEmpty()) {
-            return;
-        }
-        String header = ctx.header("Authorization");
-        if (header == null) {
-            throw new ApiError(401, "this endpoint needs 'Authorization: Bearer <token>' (the server's "
-                    + "OSPREY_API_TOKEN)");
-        }
-        boolean bearer = header.regionMatches(true, 0, "Bearer ", 0, 7);
-        // Constant time: the comparison must not tell how much of a guess was right.
-        if (!bearer || !MessageDigest.isEqual(header.substring(7).strip().getBytes(StandardCharsets.UTF_8),
-                token.get())) {
-            throw new ApiError(401, "the bearer token is not valid");
-        }
     }
 
     private static Duration waitParam(String value) {
@@ -365,32 +326,9 @@ public final class IngestHttpServer implements AutoCloseable {
     }
 
     private void kafkaError(Context ctx, String what, Throwable failure) {
-        Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        String message = e instanceof TimeoutException
-                ? "Kafka did not acknowledge the " + what + " within " + ACK_WAIT.toSeconds() + " s"
-                : "Kafka did not accept the " + what + ": " + describe(e);
+        String message = KafkaAcks.failure(what, failure);
         LOG.warn("{} {}: {}", ctx.method(), ctx.path(), message);
         error(ctx, 503, message);
-    }
-
-    private void count(Context ctx, Float millis) {
-        Counter.builder("osprey.ingest.http.requests")
-                .description("HTTP requests to the ingest API, by endpoint and status")
-                .tag("endpoint", endpoint(ctx.path()))
-                .tag("status", Integer.toString(ctx.statusCode()))
-                .register(registry)
-                .increment();
-    }
-
-    /** A bounded tag value: never the id in the path. */
-    private static String endpoint(String path) {
-        String p = path.toLowerCase(Locale.ROOT);
-        for (String name : List.of("images", "predictions", "feedback")) {
-            if (p.equals("/" + name) || p.startsWith("/" + name + "/")) {
-                return name;
-            }
-        }
-        return "other";
     }
 
     /** The answer to an accepted write: the id, and where the record is. */
@@ -416,19 +354,7 @@ public final class IngestHttpServer implements AutoCloseable {
         return settings.requestProducerProperties("osprey-ingest-http", ACK_WAIT.minusSeconds(5));
     }
 
-    private static void ensureTopics(KafkaSettings settings) throws IngestException {
-        OspreyTopics t = settings.topics();
-        Set<String> needed = Set.of(t.images(), t.predictions(), t.feedback());
-        List<TopicSpec> specs = t.all().stream().filter(spec -> needed.contains(spec.name())).toList();
-        try (Admin admin = Admin.create(settings.adminProperties(KAFKA_TIMEOUT))) {
-            TopicAdmin.ensureTopics(admin, specs, KAFKA_TIMEOUT);
-        } catch (KafkaException e) {
-            throw new IngestException("cannot prepare topics on Kafka at " + settings.bootstrapServers() + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static String describe(Throwable e) {
+    static String describe(Throwable e) {
         Throwable t = e;
         while ((t.getMessage() == null || t.getMessage().isBlank()) && t.getCause() != null) {
             t = t.getCause();

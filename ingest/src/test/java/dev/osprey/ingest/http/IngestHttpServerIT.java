@@ -10,11 +10,14 @@ import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.format.FeedbackCorrection;
 import dev.osprey.core.format.Json;
 import dev.osprey.core.format.Prediction;
+import dev.osprey.core.http.ApiToken;
+import dev.osprey.core.http.HttpAccess;
 import dev.osprey.core.image.ImageDecoder;
 import dev.osprey.core.image.ImageEncoder;
 import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.image.RawImage;
 import dev.osprey.core.topic.OspreyTopics;
+import dev.osprey.core.topic.TopicAdmin;
 import dev.osprey.ingest.IngestException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -31,7 +34,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -79,8 +81,11 @@ class IngestHttpServerIT {
         broker = EmbeddedBroker.start(brokerDir, 0);
         settings = KafkaSettings.of(broker.bootstrapServers(), "http-");
         guardedSettings = KafkaSettings.of(broker.bootstrapServers(), "guarded-");
-        server = IngestHttpServer.start(settings, "127.0.0.1", 0, Optional.empty(), REGISTRY);
-        guarded = IngestHttpServer.start(guardedSettings, "127.0.0.1", 0, Optional.of(TOKEN),
+        // The server expects its topics, as the command that starts it creates them.
+        TopicAdmin.ensureTopics(settings);
+        TopicAdmin.ensureTopics(guardedSettings);
+        server = IngestHttpServer.start(settings, "127.0.0.1", 0, HttpAccess.loopbackOnly(), REGISTRY);
+        guarded = IngestHttpServer.start(guardedSettings, "127.0.0.1", 0, HttpAccess.withToken(ApiToken.of(TOKEN)),
                 new SimpleMeterRegistry());
     }
 
@@ -327,6 +332,30 @@ class IngestHttpServerIT {
     }
 
     @Test
+    void aWebPageOnAnotherSiteCannotPostFeedbackButTheServersOwnPageCan() throws Exception {
+        double sentBefore = REGISTRY.get("osprey.ingest.feedback.sent").counter().count();
+
+        // What a hidden form on another site makes the visitor's browser send.
+        HttpResponse<String> crossSite = send(post("/feedback/img-7")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", "http://evil.example")
+                .header("Sec-Fetch-Site", "cross-site")
+                .POST(HttpRequest.BodyPublishers.ofString("label=1")));
+        assertThat(crossSite.statusCode()).isEqualTo(403);
+        assertThat(error(crossSite)).contains("cross-site request refused");
+
+        HttpResponse<String> sameOrigin = send(post("/feedback/img-7")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", "http://127.0.0.1:" + server.port())
+                .header("Sec-Fetch-Site", "same-origin")
+                .POST(HttpRequest.BodyPublishers.ofString("label=2")));
+        assertThat(sameOrigin.statusCode()).as(sameOrigin.body()).isEqualTo(202);
+        assertThat(FeedbackCorrection.serde().fromBytes(published(Json.mapper().readTree(sameOrigin.body())).value()))
+                .isEqualTo(new FeedbackCorrection("img-7", 2, null));
+        assertThat(REGISTRY.get("osprey.ingest.feedback.sent").counter().count()).isEqualTo(sentBefore + 1);
+    }
+
+    @Test
     void feedbackBecomesACorrectionOnTheFeedbackTopic() throws Exception {
         HttpResponse<String> json = send(post("/feedback/img-42").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"label\": 3, \"who\": \"ann\"}")));
@@ -390,7 +419,7 @@ class IngestHttpServerIT {
     @Test
     void aTakenPortIsAClearErrorAndLeavesNothingRunning() {
         int taken = server.port();
-        assertThatThrownBy(() -> IngestHttpServer.start(settings, "127.0.0.1", taken, Optional.empty(),
+        assertThatThrownBy(() -> IngestHttpServer.start(settings, "127.0.0.1", taken, HttpAccess.loopbackOnly(),
                 new SimpleMeterRegistry()))
                 .isInstanceOf(IngestException.class)
                 .hasMessageStartingWith("cannot serve HTTP on 127.0.0.1:" + taken);

@@ -43,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * so versions never repeat or go backwards across restarts. If another version appeared during the
  * run, the candidate was judged against the wrong model: the run fails instead of accepting it, so
  * {@code accepted} always means the candidate is about to be published.
+ *
+ * <p>A serving model that Osprey cannot fine-tune (one imported from PyTorch as TorchScript) is
+ * treated as a champion to beat: the candidate is a fresh model of the configured architecture,
+ * trained on the same base data and feedback, and gated against the imported one on the same
+ * held-out set. The verdict's message and {@code importedChampion} detail say so.
  */
 public final class RetrainRun implements Consumer<TriggerRequest> {
 
@@ -157,10 +162,18 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
             if (servingVersion != null) {
                 details.put("servingVersion", servingVersion);
             }
+            String versus = importedChampion(serving)
+                    .map(tag -> {
+                        details.put("importedChampion", tag);
+                        details.put("candidateArchitecture", spec.architecture().id());
+                        return "fresh " + spec.architecture().id() + " candidate against the imported "
+                                + ModelManifest.TORCHSCRIPT + " champion " + tag + ", which cannot be fine-tuned: ";
+                    })
+                    .orElse("");
             details.put("live", live.get());
             String rejection = rejection(candidate, servingScore, result, spec);
             if (rejection != null) {
-                emitVerdict(REJECTED, candidate, servingScore, rejection, details);
+                emitVerdict(REJECTED, candidate, servingScore, versus + rejection, details);
                 return report(REJECTED, candidate, servingScore, null, rejection);
             }
             // Checked before "accepted" is emitted, so that "accepted" means "about to be published".
@@ -177,7 +190,7 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
                     ? String.format(Locale.ROOT, "candidate %.4f; no model serves yet", candidate)
                     : String.format(Locale.ROOT, "candidate %.4f vs serving %.4f (tolerance %.4f)", candidate,
                             servingScore, config.gate().tolerance());
-            emitVerdict(ACCEPTED, candidate, servingScore, why, details);
+            emitVerdict(ACCEPTED, candidate, servingScore, versus + why, details);
             ModelManifest published = publisher.publish(withRunInfo(result.artifact(), candidate, sets), model,
                     expected);
             TrainingEvent event = new TrainingEvent("published", model, id, published.version(), trigger, null, null,
@@ -187,8 +200,14 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
             return report(ACCEPTED, candidate, servingScore, published.version(), "published " + published.tag());
         }
 
+        /** The tag of the serving model if it is an imported one that no Osprey architecture can fine-tune. */
+        private Optional<String> importedChampion(Optional<ModelArtifact> serving) {
+            return serving.map(ModelArtifact::manifest).filter(ModelManifest::torchScript).map(ModelManifest::tag);
+        }
+
         private TrainingSpec spec(Optional<ModelArtifact> serving) {
-            boolean fresh = request.fresh() || serving.isEmpty();
+            // An imported model has no Osprey block to fine-tune: a fresh candidate has to beat it instead.
+            boolean fresh = request.fresh() || serving.isEmpty() || importedChampion(serving).isPresent();
             Architecture arch = fresh ? config.architecture() : serving.get().architecture();
             int epochs = request.epochs().orElse(fresh ? config.run().freshEpochs() : config.run().epochs());
             TrainingSpec spec = TrainingSpec.defaults(arch)

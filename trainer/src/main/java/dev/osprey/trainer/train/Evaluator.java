@@ -44,10 +44,16 @@ public final class Evaluator {
             throw new IllegalArgumentException("dataset " + data.name() + " has images of " + data.inputSpec()
                     + ", model " + m.tag() + " takes " + m.input());
         }
-        return evaluate(model, m.normalization(), m.classes().size(), data);
+        return evaluate(model, m.normalization(), m.classes().size(), data, m.outputsProbabilities());
     }
 
     static Evaluation evaluate(Model model, Normalization norm, int classes, Dataset data) {
+        return evaluate(model, norm, classes, data, false);
+    }
+
+    /** @param probabilities whether the model's outputs are probabilities (an imported model ending in softmax) */
+    private static Evaluation evaluate(Model model, Normalization norm, int classes, Dataset data,
+                                       boolean probabilities) {
         Block block = Objects.requireNonNull(model.getBlock(), "model has no block");
         int[] indices = Batches.labelled(data);
         for (int i : indices) {
@@ -78,7 +84,9 @@ public final class Evaluator {
                 int truth = (int) labels[k];
                 int predicted = argmax(logits, k * classes, classes);
                 confusion[truth][predicted]++;
-                lossSum += crossEntropy(logits, k * classes, classes, truth);
+                lossSum += probabilities
+                        ? -Math.log(Math.max(logits[k * classes + truth], Float.MIN_NORMAL))
+                        : crossEntropy(logits, k * classes, classes, truth);
             }
         }
         return new Evaluation(confusion, indices.length == 0 ? 0 : lossSum / indices.length);

@@ -1,39 +1,40 @@
 package dev.osprey.trainer.trigger;
 
+import dev.osprey.core.http.HttpAccess;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
- * Where the trainer serves {@code POST /retrain} and {@code GET /status}.
+ * Where the trainer serves {@code POST /retrain} and {@code GET /status}, and who may retrain.
  *
- * @param host  address to bind
- * @param port  port; 0 picks a free one, -1 turns the endpoint off
- * @param token when present, requests must carry {@code Authorization: Bearer <token>}
+ * @param host   address to bind; a non-loopback one needs a token or {@link HttpAccess#noAuth()}
+ * @param port   port; 0 picks a free one, -1 turns the endpoint off
+ * @param access the token {@code POST /retrain} needs, if any
  */
-public record HttpSettings(String host, int port, Optional<String> token) {
+public record HttpSettings(String host, int port, HttpAccess access) {
 
     public static final int DEFAULT_PORT = 8081;
-    public static final String ENV_TOKEN = "OSPREY_API_TOKEN";
+    /** Loopback unless told otherwise: without a token, anyone who reaches the port could retrain. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
 
     public HttpSettings {
         Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(access, "access");
         if (port < -1 || port > 65535) {
             throw new IllegalArgumentException("--http-port must be in [0, 65535], or -1 for none: " + port);
         }
-        if (token.isPresent() && token.get().isBlank()) {
-            throw new IllegalArgumentException(ENV_TOKEN + " must not be blank when set");
+        if (port >= 0) {
+            access.requireSafeBind(host, "POST /retrain");
         }
     }
 
-    /** On port 8081 of every interface, without a token. */
+    /** On port 8081 of the loopback address, without a token. */
     public static HttpSettings defaults() {
-        return new HttpSettings("0.0.0.0", DEFAULT_PORT, Optional.empty());
+        return new HttpSettings(DEFAULT_HOST, DEFAULT_PORT, HttpAccess.loopbackOnly());
     }
 
     /** No HTTP endpoint. */
     public static HttpSettings off() {
-        return new HttpSettings("0.0.0.0", -1, Optional.empty());
+        return new HttpSettings(DEFAULT_HOST, -1, HttpAccess.loopbackOnly());
     }
 
     public boolean enabled() {

@@ -1,30 +1,32 @@
 package dev.osprey.trainer.trigger;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.osprey.core.format.Json;
 import dev.osprey.core.format.RetrainRequest;
+import dev.osprey.core.http.HttpServers;
+import dev.osprey.core.http.RequestGuard;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The trainer's HTTP endpoint (JDK HttpServer: two routes do not need a framework).
+ * The trainer's HTTP endpoint, on the same Javalin stack as ingest's API.
  *
  * <ul>
  *   <li>{@code POST /retrain[?model=NAME&fresh=true&epochs=N&reason=...]}, optionally with a
@@ -32,28 +34,28 @@ import org.slf4j.LoggerFactory;
  *       ({@code scheduled}, {@code merged}, {@code queued}, {@code coalesced});</li>
  *   <li>{@code GET /status}: the scheduler's state, the last run, live accuracy.</li>
  * </ul>
- * With a token configured, both need {@code Authorization: Bearer <token>} (401 otherwise).
+ * {@code POST /retrain} passes the shared {@link RequestGuard}: with a token it needs
+ * {@code Authorization: Bearer <token>} (401 otherwise), and a cross-site browser request is
+ * refused with 403. Errors are {@code {"error": "..."}}.
  */
 public final class RetrainHttpServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RetrainHttpServer.class);
     private static final int MAX_BODY_BYTES = 64 * 1024;
+    private static final List<HandlerType> OTHER_METHODS = List.of(HandlerType.GET, HandlerType.POST,
+            HandlerType.PUT, HandlerType.PATCH, HandlerType.DELETE);
 
-    private final HttpServer server;
-    private final ExecutorService executor;
     private final String model;
-    private final Optional<String> token;
     private final TriggerSink sink;
     private final Supplier<Map<String, Object>> status;
+    private final Javalin app;
 
-    private RetrainHttpServer(HttpServer server, ExecutorService executor, String model, Optional<String> token,
-                              TriggerSink sink, Supplier<Map<String, Object>> status) {
-        this.server = server;
-        this.executor = executor;
+    private RetrainHttpServer(HttpSettings settings, String model, TriggerSink sink,
+                              Supplier<Map<String, Object>> status) {
         this.model = model;
-        this.token = token;
         this.sink = sink;
         this.status = status;
+        this.app = Javalin.create(config -> configure(config, settings));
     }
 
     /**
@@ -65,84 +67,75 @@ public final class RetrainHttpServer implements AutoCloseable {
      */
     public static RetrainHttpServer start(HttpSettings settings, String model, TriggerSink sink,
                                           Supplier<Map<String, Object>> status) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 0);
-        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "osprey-trainer-http");
-            t.setDaemon(true);
-            return t;
-        });
-        RetrainHttpServer s = new RetrainHttpServer(server, executor, model, settings.token(), sink, status);
-        server.createContext("/retrain", s::retrain);
-        server.createContext("/status", s::status);
-        server.setExecutor(executor);
-        server.start();
-        LOG.info("trainer HTTP on port {}: POST /retrain, GET /status{}", s.port(),
-                settings.token().isPresent() ? " (bearer token required)" : "");
+        settings.access().requireSafeBind(settings.host(), "POST /retrain");
+        RetrainHttpServer s = new RetrainHttpServer(settings, model, sink, status);
+        try {
+            s.app.start(settings.host(), settings.port());
+        } catch (RuntimeException e) {
+            s.close();
+            throw new IOException(e.getMessage(), e);
+        }
+        LOG.info("trainer HTTP on {}:{}: POST /retrain, GET /status{}", settings.host(), s.port(),
+                settings.access().token().isPresent() ? " (bearer token required to retrain)" : "");
         return s;
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return app.port();
     }
 
-    private void retrain(HttpExchange ex) throws IOException {
-        // HttpExchange is AutoCloseable only from Java 18.
-        try {
-            if (!authorised(ex)) {
-                return;
+    private void configure(JavalinConfig config, HttpSettings settings) {
+        HttpServers.configure(config, "osprey-trainer-http", 16);
+        RequestGuard.install(config, settings.access(), settings.host());
+        config.routes.post("/retrain", this::retrain);
+        config.routes.get("/status", this::status);
+        for (HandlerType method : OTHER_METHODS) {
+            if (method != HandlerType.POST) {
+                config.routes.addHttpHandler(method, "/retrain", ctx -> notAllowed(ctx, "POST", "/retrain"));
             }
-            if (!"POST".equals(ex.getRequestMethod())) {
-                ex.getResponseHeaders().set("Allow", "POST");
-                respond(ex, 405, Map.of("error", "use POST /retrain"));
-                return;
+            if (method != HandlerType.GET) {
+                config.routes.addHttpHandler(method, "/status", ctx -> notAllowed(ctx, "GET", "/status"));
             }
-            TriggerRequest request;
-            try {
-                // In the try: URLDecoder throws IllegalArgumentException on a bad % escape (the JDK
-                // server refuses such a request line itself today, but nothing promises it).
-                Map<String, String> query = query(ex.getRequestURI().getRawQuery());
-                RetrainRequest body = body(ex);
-                String asked = query.getOrDefault("model", model);
-                if (!model.equals(asked)) {
-                    respond(ex, 404, Map.of("error", "this trainer retrains '" + model + "', not '" + asked + "'"));
-                    return;
-                }
-                request = TriggerRequest.of(TriggerSource.HTTP, merged(body, query));
-            } catch (IllegalArgumentException | SerializationException e) {
-                respond(ex, 400, Map.of("error", e.getMessage()));
-                return;
-            }
-            TriggerSink.Submission s = sink.submit(request);
-            Map<String, Object> answer = new LinkedHashMap<>();
-            answer.put("model", model);
-            answer.put("trigger", TriggerSource.HTTP.id());
-            answer.put("submission", s.name().toLowerCase(Locale.ROOT));
-            respond(ex, s == TriggerSink.Submission.CLOSED ? 503 : 202, answer);
-        } catch (RuntimeException e) {
-            LOG.warn("POST /retrain failed", e);
-            respond(ex, 500, Map.of("error", String.valueOf(e.getMessage())));
-        } finally {
-            ex.close();
         }
+        config.routes.exception(HttpResponseException.class,
+                (e, ctx) -> respond(ctx, e.getStatus(), Map.of("error", e.getMessage())));
+        config.routes.exception(Exception.class, (e, ctx) -> {
+            LOG.warn("{} {} failed", ctx.method(), ctx.path(), e);
+            respond(ctx, 500, Map.of("error", String.valueOf(e.getMessage())));
+        });
     }
 
-    private void status(HttpExchange ex) throws IOException {
+    private static void notAllowed(Context ctx, String allowed, String path) {
+        ctx.header("Allow", allowed);
+        respond(ctx, 405, Map.of("error", "use " + allowed + " " + path));
+    }
+
+    private void retrain(Context ctx) {
+        TriggerRequest request;
         try {
-            if (!authorised(ex)) {
+            // In the try: URLDecoder throws IllegalArgumentException on a bad % escape.
+            Map<String, String> query = query(ctx.queryString());
+            RetrainRequest body = body(ctx);
+            String asked = query.getOrDefault("model", model);
+            if (!model.equals(asked)) {
+                respond(ctx, 404, Map.of("error", "this trainer retrains '" + model + "', not '" + asked + "'"));
                 return;
             }
-            if (!"GET".equals(ex.getRequestMethod())) {
-                ex.getResponseHeaders().set("Allow", "GET");
-                respond(ex, 405, Map.of("error", "use GET /status"));
-                return;
-            }
-            respond(ex, 200, status.get());
-        } catch (RuntimeException e) {
-            LOG.warn("GET /status failed", e);
-            respond(ex, 500, Map.of("error", String.valueOf(e.getMessage())));
-        } finally {
-            ex.close();
+            request = TriggerRequest.of(TriggerSource.HTTP, merged(body, query));
+        } catch (IllegalArgumentException | SerializationException e) {
+            respond(ctx, 400, Map.of("error", String.valueOf(e.getMessage())));
+            return;
         }
+        TriggerSink.Submission s = sink.submit(request);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("model", model);
+        answer.put("trigger", TriggerSource.HTTP.id());
+        answer.put("submission", s.name().toLowerCase(Locale.ROOT));
+        respond(ctx, s == TriggerSink.Submission.CLOSED ? 503 : 202, answer);
+    }
+
+    private void status(Context ctx) {
+        respond(ctx, 200, status.get());
     }
 
     /** The JSON body (may be empty), with query parameters taking precedence. */
@@ -158,10 +151,12 @@ public final class RetrainHttpServer implements AutoCloseable {
         return new RetrainRequest(reason, body.who() == null ? "http" : body.who(), options);
     }
 
-    private static RetrainRequest body(HttpExchange ex) throws IOException {
+    private static RetrainRequest body(Context ctx) {
         byte[] bytes;
-        try (InputStream in = ex.getRequestBody()) {
+        try (InputStream in = ctx.bodyInputStream()) {
             bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the request body", e);
         }
         if (bytes.length > MAX_BODY_BYTES) {
             throw new IllegalArgumentException("request body larger than " + MAX_BODY_BYTES + " bytes");
@@ -172,22 +167,7 @@ public final class RetrainHttpServer implements AutoCloseable {
         return RetrainRequest.serde().fromBytes(bytes);
     }
 
-    private boolean authorised(HttpExchange ex) throws IOException {
-        if (token.isEmpty()) {
-            return true;
-        }
-        String header = ex.getRequestHeaders().getFirst("Authorization");
-        String expected = "Bearer " + token.get();
-        // Constant-time comparison: the token must not leak through response timing.
-        if (header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8),
-                expected.getBytes(StandardCharsets.UTF_8))) {
-            return true;
-        }
-        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-        respond(ex, 401, Map.of("error", "missing or wrong bearer token"));
-        return false;
-    }
-
+    /** The raw query: a parameter without {@code =} is {@code true}, as {@code ?fresh} means. */
     private static Map<String, String> query(String raw) {
         Map<String, String> out = new HashMap<>();
         if (raw == null || raw.isEmpty()) {
@@ -202,18 +182,16 @@ public final class RetrainHttpServer implements AutoCloseable {
         return out;
     }
 
-    private static void respond(HttpExchange ex, int code, Map<String, ?> body) throws IOException {
-        byte[] bytes = Json.mapper().writeValueAsBytes(body);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(code, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
+    private static void respond(Context ctx, int code, Map<String, ?> body) {
+        try {
+            ctx.status(code).contentType("application/json").result(Json.mapper().writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a JSON answer", e);
         }
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        app.stop();
     }
 }

@@ -1,7 +1,10 @@
 package dev.osprey.trainer.trigger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.osprey.core.http.ApiToken;
+import dev.osprey.core.http.HttpAccess;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;
@@ -16,10 +19,13 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-/** {@code POST /retrain} answers every request: 202, 400 for bad input, 500 for a failure of its own. */
+/**
+ * {@code POST /retrain} answers every request: 202, 400 for bad input, 401 without the token, 403
+ * for a cross-site browser request, 405 for another method, 500 for a failure of its own.
+ */
 class RetrainHttpServerTest {
 
-    private static final HttpSettings LOCAL = new HttpSettings("127.0.0.1", 0, Optional.empty());
+    private static final HttpSettings LOCAL = new HttpSettings("127.0.0.1", 0, HttpAccess.loopbackOnly());
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -83,6 +89,89 @@ class RetrainHttpServerTest {
             assertThat(r.statusCode()).isEqualTo(500);
             assertThat(r.headers().firstValue("Content-Type")).contains("application/json");
             assertThat(r.body()).contains("scheduler broke");
+        }
+    }
+
+    private static TriggerSink recording(List<TriggerRequest> submitted) {
+        return r -> {
+            submitted.add(r);
+            return TriggerSink.Submission.SCHEDULED;
+        };
+    }
+
+    @Test
+    void aCrossSiteFormPostCannotStartARun() throws Exception {
+        List<TriggerRequest> submitted = new CopyOnWriteArrayList<>();
+        try (RetrainHttpServer server = RetrainHttpServer.start(LOCAL, "digits", recording(submitted), Map::of)) {
+            HttpRequest form = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/retrain"))
+                    .timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .header("Origin", "http://evil.example")
+                    .POST(HttpRequest.BodyPublishers.ofString("fresh=true"))
+                    .build();
+
+            HttpResponse<String> r = client.send(form, HttpResponse.BodyHandlers.ofString());
+
+            assertThat(r.statusCode()).isEqualTo(403);
+            assertThat(r.body()).contains("cross-origin request refused");
+            assertThat(submitted).isEmpty();
+        }
+    }
+
+    @Test
+    void withATokenRetrainNeedsItAndStatusDoesNot() throws Exception {
+        List<TriggerRequest> submitted = new CopyOnWriteArrayList<>();
+        HttpSettings guarded = new HttpSettings("127.0.0.1", 0, HttpAccess.withToken(ApiToken.of("s3cret")));
+        try (RetrainHttpServer server = RetrainHttpServer.start(guarded, "digits", recording(submitted),
+                () -> Map.of("state", "idle"))) {
+            URI retrain = URI.create("http://127.0.0.1:" + server.port() + "/retrain");
+            HttpResponse<String> none = post(server, "");
+            HttpResponse<String> wrong = client.send(HttpRequest.newBuilder(retrain).timeout(Duration.ofSeconds(10))
+                    .header("Authorization", "Bearer s3cre").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> right = client.send(HttpRequest.newBuilder(retrain).timeout(Duration.ofSeconds(10))
+                    .header("Authorization", "Bearer s3cret").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> status = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + server.port() + "/status")).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(none.statusCode()).isEqualTo(401);
+            assertThat(none.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
+                    v -> assertThat(v).startsWith("Bearer"));
+            assertThat(none.headers().firstValue("Content-Type")).contains("application/json");
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            assertThat(right.statusCode()).isEqualTo(202);
+            assertThat(submitted).hasSize(1);
+            assertThat(status.statusCode()).isEqualTo(200);
+            assertThat(status.body()).isEqualTo("{\"state\":\"idle\"}");
+        }
+    }
+
+    @Test
+    void anotherMethodIs405WithAllow() throws Exception {
+        try (RetrainHttpServer server = RetrainHttpServer.start(LOCAL, "digits", recording(new CopyOnWriteArrayList<>()),
+                Map::of)) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/retrain")).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(r.statusCode()).isEqualTo(405);
+            assertThat(r.headers().firstValue("Allow")).contains("POST");
+            assertThat(r.body()).contains("use POST /retrain");
+        }
+    }
+
+    @Test
+    void itBindsLoopbackByDefaultAndRefusesAWildcardWithoutAToken() throws Exception {
+        assertThat(HttpAccess.isLoopback(HttpSettings.defaults().host())).isTrue();
+        assertThatThrownBy(() -> new HttpSettings("0.0.0.0", 0, HttpAccess.loopbackOnly()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("refusing to serve POST /retrain on 0.0.0.0 without a token");
+
+        HttpSettings noAuth = new HttpSettings("0.0.0.0", 0, new HttpAccess(Optional.empty(), true));
+        try (RetrainHttpServer server = RetrainHttpServer.start(noAuth, "digits",
+                recording(new CopyOnWriteArrayList<>()), Map::of)) {
+            assertThat(post(server, "").statusCode()).isEqualTo(202);
         }
     }
 }
