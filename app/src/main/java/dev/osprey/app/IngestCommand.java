@@ -95,6 +95,11 @@ final class IngestCommand implements Callable<Integer> {
             description = "Port of the HTTP API with --serve; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
+    @Option(names = "--classes", paramLabel = "N",
+            description = "With --serve: the model's number of classes; POST /feedback with a label outside "
+                    + "0..N-1 is answered 400 (default: any label >= 0 is taken).")
+    Integer classes;
+
     IngestOptions options(String resolvedSource) {
         IngestOptions.Builder b = IngestOptions.builder(resolvedSource)
                 .split(parseSplit(split))
@@ -116,6 +121,9 @@ final class IngestCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KafkaSettings settings = kafka.settings();
         // Parsed before anything starts, so a bad option fails fast.
+        if (classes != null && classes < 2) {
+            throw new IllegalArgumentException("--classes must be at least 2: " + classes);
+        }
         IngestOptions options = serve && source == null ? null : options(resolveSource());
         HttpAccess access = api.access();
         if (serve) {
@@ -136,6 +144,9 @@ final class IngestCommand implements Callable<Integer> {
         Shutdown shutdown = new Shutdown();
         TopicAdmin.ensureTopics(settings); // the server writes images and feedback and reads predictions
         try (IngestHttpServer http = IngestHttpServer.start(settings, api.host, httpPort, access, registry)) {
+            if (classes != null) {
+                http.classCount(classes);
+            }
             System.out.println("ingest API on http://" + api.host + ":" + http.port() + " (try: curl -T image.png "
                     + "http://" + api.displayHost() + ":" + http.port() + "/images); Ctrl-C stops it");
             int code = options == null ? 0 : publish(settings, options, registry);

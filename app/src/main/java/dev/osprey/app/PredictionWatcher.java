@@ -9,6 +9,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
@@ -17,12 +18,14 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads {@code predictions} and {@code images-dlq} as a user would (read_committed) and keeps
- * running totals: answered images, accuracy against the {@code label} headers, the latest model.
+ * running totals: answered images, accuracy against the {@code label} headers on the images it
+ * is told to score, the latest model.
  */
 final class PredictionWatcher implements AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final String predictionsTopic;
+    private final Predicate<String> scored;
     private final Thread thread;
     private final AtomicLong predictions = new AtomicLong();
     private final AtomicLong labelled = new AtomicLong();
@@ -32,7 +35,12 @@ final class PredictionWatcher implements AutoCloseable {
     private final AtomicReference<String> model = new AtomicReference<>("none");
     private volatile boolean running = true;
 
-    PredictionWatcher(KafkaSettings settings) {
+    /**
+     * @param scored which prediction ids count towards {@link #accuracy()}: the demo scores only
+     *               images that never went to feedback, so the accuracy is on never-trained images
+     */
+    PredictionWatcher(KafkaSettings settings, Predicate<String> scored) {
+        this.scored = scored;
         Properties p = settings.watcherProperties("osprey-watch-" + UUID.randomUUID(), false);
         this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
         this.predictionsTopic = settings.topics().predictions();
@@ -55,7 +63,7 @@ final class PredictionWatcher implements AutoCloseable {
                         continue;
                     }
                     Prediction p = serde.fromBytes(r.value());
-                    if (p.truth() != null) {
+                    if (p.truth() != null && scored.test(p.id())) {
                         labelled.incrementAndGet();
                         if (p.correct()) {
                             correct.incrementAndGet();
@@ -83,6 +91,11 @@ final class PredictionWatcher implements AutoCloseable {
 
     long deadLetters() {
         return deadLetters.get();
+    }
+
+    /** How many labelled predictions {@link #accuracy()} is measured on. */
+    long scoredCount() {
+        return labelled.get();
     }
 
     double accuracy() {

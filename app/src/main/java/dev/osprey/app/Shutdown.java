@@ -41,14 +41,15 @@ final class Shutdown {
         signalled.await();
     }
 
-    /** Waits at most {@code timeout} for the signal; returns whether it came. */
+    /**
+     * Waits at most {@code timeout} for the signal; returns whether it came. From the first call on,
+     * the command counts as started: a signal between two calls (while a status line is printed)
+     * ends the next wait instead of interrupting the thread, whose interrupt flag would otherwise
+     * break the closing that follows (Jetty's stop, a consumer's close).
+     */
     boolean awaitFor(Duration timeout) throws InterruptedException {
         waiting = true;
-        try {
-            return signalled.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } finally {
-            waiting = false;
-        }
+        return signalled.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -74,6 +74,12 @@ final class TrainerCommand implements Callable<Integer> {
             description = "Live accuracy is over the last N predictions that got feedback (default: ${DEFAULT-VALUE}).")
     int accuracyWindow;
 
+    @Option(names = "--min-retrain-interval", paramLabel = "DURATION", defaultValue = "60s",
+            description = "Least time from the start of one run to the next; a trigger that comes sooner waits, "
+                    + "and one raised by the trainer itself is dropped if no feedback came since the last run; "
+                    + "0s lets runs follow each other at once (default: ${DEFAULT-VALUE}).")
+    String minRetrainInterval;
+
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "3",
             description = "Epochs of a fine-tune (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -118,7 +124,7 @@ final class TrainerCommand implements Callable<Integer> {
         TrainerConfig c = new TrainerConfig(settings,
                 settings.topicPrefix() + applicationId, modelName, Architecture.fromId(arch),
                 new TriggerSettings(retrainEvery, minLiveAccuracy, accuracyWindow,
-                        TriggerSettings.DEFAULT_COALESCE_DELAY),
+                        TriggerSettings.DEFAULT_COALESCE_DELAY, duration("--min-retrain-interval", minRetrainInterval)),
                 GateSettings.defaults().withTolerance(tolerance),
                 new RunSettings(epochs, freshEpochs, duration("--max-run-time", maxRunTime), baseImages,
                         RunSettings.defaults().feedbackShare(), Duration.ZERO),
@@ -171,13 +177,14 @@ final class TrainerCommand implements Callable<Integer> {
     /**
      * The trainer {@code osprey demo} runs beside its classifier: unstarted, on the demo's registry,
      * retraining every 500 feedback examples with short runs, so the demo's 10% feedback makes a run
-     * within its first few thousand images. {@code --count 20000} streams faster than a run trains,
+     * within its first few thousand images, and then at most once per {@code minInterval}, so the
+     * runs can be followed on the console. {@code --count 20000} streams faster than a run trains,
      * so closing lets a run in flight finish (up to a minute) rather than throwing it away.
      */
     static TrainerApp forDemo(KafkaSettings settings, Path dataset, Path stateDir, HttpSettings http,
-                              MeterRegistry registry) throws Exception {
+                              Duration minInterval, MeterRegistry registry) throws Exception {
         TrainerConfig config = TrainerConfig.defaults(settings, SeedModel.defaultName(dataset))
-                .withTriggers(TriggerSettings.defaults().withRetrainEvery(500))
+                .withTriggers(TriggerSettings.defaults().withRetrainEvery(500).withMinInterval(minInterval))
                 .withRun(RunSettings.defaults().withEpochs(2).withBaseImages(5000)
                         .withMaxWallTime(Duration.ofSeconds(60)).withCloseGrace(Duration.ofSeconds(60)))
                 .withStateDir(stateDir)

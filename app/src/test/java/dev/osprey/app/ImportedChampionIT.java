@@ -63,7 +63,7 @@ class ImportedChampionIT {
                     "--topic-prefix", "champ-");
             assertThat(imported).as("osprey import --publish exit code").isZero();
             TrainerConfig config = TrainerConfig.defaults(broker.bootstrapServers(), settings.topics(), MODEL)
-                    .withTriggers(new TriggerSettings(0, 0, 20, Duration.ofMillis(200)))
+                    .withTriggers(new TriggerSettings(0, 0, 20, Duration.ofMillis(200), Duration.ZERO))
                     .withGate(GateSettings.defaults().withTestImages(60, 40))
                     .withRun(RunSettings.defaults().withBaseImages(400).withMaxWallTime(Duration.ofSeconds(30)))
                     .withHttp(HttpSettings.off())

@@ -159,7 +159,7 @@ class LearningLoopIT {
     /** Retrains by itself after every {@link #RETRAIN_EVERY} feedback examples; no other trigger. */
     private TrainerConfig trainerConfig(KafkaSettings settings) {
         return TrainerConfig.defaults(settings.bootstrapServers(), settings.topics(), MODEL)
-                .withTriggers(new TriggerSettings(RETRAIN_EVERY, 0, 200, Duration.ofMillis(500)))
+                .withTriggers(new TriggerSettings(RETRAIN_EVERY, 0, 200, Duration.ofMillis(500), Duration.ZERO))
                 .withGate(GateSettings.defaults().withTestImages(GATE_IMAGES, VALIDATION_IMAGES))
                 .withRun(RunSettings.defaults().withEpochs(6).withBaseImages(6000)
                         .withMaxWallTime(Duration.ofSeconds(90)))

@@ -1,9 +1,12 @@
 package dev.osprey.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -53,6 +56,29 @@ class OspreyCommandTest {
         assertThat(run("classifier", "--bootstrap-servers", "no-port-here", "--metrics-port", "-1")).isEqualTo(2);
         assertThat(err.toString().strip().lines()).hasSize(1);
         assertThat(err.toString()).contains("host:port");
+    }
+
+    @Test
+    void demoFlagsOutOfRangeAreOneLineBeforeAnythingStarts() {
+        assertThat(run("demo", "--held-out", "1.5")).isEqualTo(2);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("--held-out");
+    }
+
+    @Test
+    void aFeedbackShareTheHeldOutImagesLeaveNoRoomForIsRefused() {
+        assumeTrue(Files.isDirectory(Path.of("/usr/share/datasets/fashion-mnist")),
+                "needs the Fashion-MNIST package: the demo finds its dataset before it builds the ingest options");
+        assertThat(run("demo", "--data", "/usr/share/datasets/fashion-mnist", "--held-out", "0.9",
+                "--feedback", "0.5")).isEqualTo(2);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("held out");
+    }
+
+    @Test
+    void aClassCountBelowTwoIsRefused() {
+        assertThat(run("ingest", "--serve", "--classes", "1", "--metrics-port", "-1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--classes");
     }
 
     @Test

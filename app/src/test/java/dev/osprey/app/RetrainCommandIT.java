@@ -57,7 +57,7 @@ class RetrainCommandIT {
                 publisher.publish(TestModels.untrained(Architecture.MLP, MODEL, 0), MODEL, 0);
             }
             TrainerConfig config = TrainerConfig.defaults(broker.bootstrapServers(), settings.topics(), MODEL)
-                    .withTriggers(new TriggerSettings(0, 0, 20, Duration.ofMillis(200)))
+                    .withTriggers(new TriggerSettings(0, 0, 20, Duration.ofMillis(200), Duration.ZERO))
                     .withGate(GateSettings.defaults().withTestImages(60, 40))
                     .withRun(RunSettings.defaults().withBaseImages(400).withMaxWallTime(Duration.ofSeconds(30)))
                     .withHttp(HttpSettings.off())

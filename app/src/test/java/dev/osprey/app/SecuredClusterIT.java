@@ -9,9 +9,15 @@ import dev.osprey.broker.SaslUser;
 import dev.osprey.classifier.ClassifierApp;
 import dev.osprey.classifier.ClassifierConfig;
 import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.dataset.Dataset;
+import dev.osprey.core.dataset.IdxDirectoryReader;
+import dev.osprey.core.dataset.Split;
+import dev.osprey.core.image.ImageEncoder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -64,6 +70,27 @@ class SecuredClusterIT {
                 Result tail = run(concat(new String[] {"tail", "--count", "200"}, kafka));
                 assertThat(tail.code()).as("osprey tail").isZero();
                 assertThat(tail.out().lines().filter(l -> l.contains("secured:v1")).count()).isEqualTo(200);
+
+                // PNGs produced by kcat (librdkafka), logging in as the same user with PLAIN: Debian's
+                // librdkafka 2.0.2 fails SCRAM against Kafka 4.3.1, while PLAIN works for both clients.
+                if (kcatAvailable()) {
+                    Dataset test = IdxDirectoryReader.read(FASHION, Split.TEST);
+                    for (int i = 0; i < 3; i++) {
+                        Path png = dir.resolve("kcat-" + i + ".png");
+                        Files.write(png, ImageEncoder.png(test.image(i)));
+                        Process kcat = new ProcessBuilder("kcat", "-P", "-b", broker.bootstrapServers(),
+                                "-t", settings.topics().images(), "-k", "kcat-" + i,
+                                "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=PLAIN",
+                                "-X", "sasl.username=" + user.name(), "-X", "sasl.password=" + user.password(),
+                                png.toString()).redirectErrorStream(true).start();
+                        assertThat(kcat.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                        assertThat(kcat.exitValue()).as("kcat: %s", new String(kcat.getInputStream().readAllBytes(),
+                                StandardCharsets.UTF_8)).isZero();
+                    }
+                    Result kcatTail = run(concat(new String[] {"tail", "--count", "203"}, kafka));
+                    assertThat(kcatTail.out().lines().filter(l -> l.startsWith("kcat-")).count())
+                            .as("predictions of the PNGs kcat produced").isEqualTo(3);
+                }
             }
 
             Path wrong = BrokerCommand.writeClientConfig(dir.resolve("wrong.properties"),
@@ -75,6 +102,26 @@ class SecuredClusterIT {
             assertThat(refused.err().strip()).startsWith("osprey tail: cannot authenticate to "
                     + broker.bootstrapServers()).doesNotContain("\n");
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
+
+            Result classifier = run("classifier", "--bootstrap-servers", broker.bootstrapServers(),
+                    "--kafka-config", wrong.toString(), "--metrics-port", "-1",
+                    "--state-dir", dir.resolve("refused").toString());
+            assertThat(classifier.code()).isNotZero();
+            assertThat(classifier.err().strip()).startsWith("osprey classifier: cannot authenticate to "
+                    + broker.bootstrapServers()).doesNotContain("\n");
+        }
+    }
+
+    private static boolean kcatAvailable() {
+        try {
+            Process p = new ProcessBuilder("kcat", "-V").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -74,7 +74,7 @@ class StockBrokerIT {
 
             try (ClassifierApp classifier = new ClassifierApp(ClassifierConfig.defaults(settings)
                     .withStateDir(dir.resolve("classifier")), new SimpleMeterRegistry());
-                 PredictionWatcher watcher = new PredictionWatcher(settings);
+                 PredictionWatcher watcher = new PredictionWatcher(settings, id -> true);
                  KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.producerProperties(),
                          new StringSerializer(), new ByteArraySerializer())) {
                 classifier.start(Duration.ofSeconds(60));

@@ -256,11 +256,24 @@ public final class EmbeddedBroker implements AutoCloseable {
             "socket.request.max.bytes");
 
     static Properties brokerProperties(Path logDir, int brokerPort, int controllerPort) {
+        return brokerProperties(logDir, NODE_ID, brokerPort, controllerPort,
+                NODE_ID + "@" + HOST + ":" + controllerPort, 1);
+    }
+
+    /**
+     * The settings of one combined broker and controller: node {@code nodeId} of the quorum
+     * {@code voters} ({@code id@host:port,...}), internal topics replicated {@code replication}
+     * times (min ISR {@code replication - 1}, at least 1).
+     */
+    static Properties brokerProperties(Path logDir, int nodeId, int brokerPort, int controllerPort, String voters,
+                                       int replication) {
+        String rf = String.valueOf(replication);
+        String minIsr = String.valueOf(Math.max(1, replication - 1));
         Properties p = new Properties();
         p.putAll(Map.ofEntries(
                 Map.entry("process.roles", "broker,controller"),
-                Map.entry("node.id", String.valueOf(NODE_ID)),
-                Map.entry("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort),
+                Map.entry("node.id", String.valueOf(nodeId)),
+                Map.entry("controller.quorum.voters", voters),
                 Map.entry("listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + ","
                         + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort),
                 Map.entry("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort),
@@ -268,14 +281,13 @@ public final class EmbeddedBroker implements AutoCloseable {
                 Map.entry("inter.broker.listener.name", "PLAINTEXT"),
                 Map.entry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT"),
                 Map.entry("log.dirs", logDir.toString()),
-                // One node: every internal topic must be satisfiable with a single replica.
-                Map.entry("offsets.topic.replication.factor", "1"),
+                Map.entry("offsets.topic.replication.factor", rf),
                 Map.entry("offsets.topic.num.partitions", "4"),
-                Map.entry("transaction.state.log.replication.factor", "1"),
-                Map.entry("transaction.state.log.min.isr", "1"),
+                Map.entry("transaction.state.log.replication.factor", rf),
+                Map.entry("transaction.state.log.min.isr", minIsr),
                 Map.entry("transaction.state.log.num.partitions", "4"),
-                Map.entry("share.coordinator.state.topic.replication.factor", "1"),
-                Map.entry("share.coordinator.state.topic.min.isr", "1"),
+                Map.entry("share.coordinator.state.topic.replication.factor", rf),
+                Map.entry("share.coordinator.state.topic.min.isr", minIsr),
                 Map.entry("group.initial.rebalance.delay.ms", "0"),
                 // Model artifacts travel as single records.
                 Map.entry("message.max.bytes", String.valueOf(MESSAGE_MAX_BYTES)),
@@ -291,6 +303,11 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     private static void formatIfNew(KafkaConfig config, Path logDir) {
+        formatIfNew(config, logDir, NODE_ID, Uuid.randomUuid().toString());
+    }
+
+    /** Formats the storage of node {@code nodeId} of cluster {@code clusterId}, unless it already is. */
+    static void formatIfNew(KafkaConfig config, Path logDir, int nodeId, String clusterId) {
         if (Files.exists(logDir.resolve(MetaPropertiesEnsemble.META_PROPERTIES_NAME))) {
             return;
         }
@@ -299,8 +316,8 @@ public final class EmbeddedBroker implements AutoCloseable {
             // Kafka's default features, as a new cluster is formatted: transactions v2 (KIP-890) included.
             new Formatter()
                     .setPrintStream(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8))
-                    .setNodeId(NODE_ID)
-                    .setClusterId(Uuid.randomUuid().toString())
+                    .setNodeId(nodeId)
+                    .setClusterId(clusterId)
                     .setControllerListenerName(CONTROLLER_LISTENER)
                     .setMetadataLogDirectory(config.metadataLogDir())
                     .addDirectory(logDir.toString())
@@ -350,7 +367,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         return t;
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();

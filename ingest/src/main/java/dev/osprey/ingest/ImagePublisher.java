@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes the images of a source to {@code images}, paced, counted, looped and shuffled as the
- * options say, and sends a seeded share of the labelled ones to {@code feedback} as well.
+ * options say, and sends a seeded share of the labelled ones to {@code feedback} as well, never
+ * one of the {@link HeldOutImages held-out} images.
  *
  * <p>Sends are asynchronous: a callback counts acknowledgements and errors, and the producer is
  * flushed once at the end, so the loop never waits on a single record. The producer is the
@@ -79,6 +80,7 @@ public final class ImagePublisher {
         long limit = limit(source.size());
         IndexOrder order = new IndexOrder(source.size(), options.shuffle(), options.seed());
         Random feedbackChoice = new Random(options.seed() * FEEDBACK_SEED_MIX + 1);
+        double feedbackChance = options.feedbackChance();
         RatePacer pacer = new RatePacer(options.rate());
         ScheduledThreadPoolExecutor delayed = feedbackScheduler();
         boolean interrupted = false;
@@ -95,8 +97,8 @@ public final class ImagePublisher {
                 producer.send(new ProducerRecord<>(imagesTopic, null, id, image.value(),
                         new RecordHeaders(image.headers())), imageCallback);
                 // Drawn for every image, labelled or not, so a seed picks the same images each run.
-                boolean chosen = feedbackChoice.nextDouble() < options.feedbackShare();
-                if (chosen && image.labelled()) {
+                boolean chosen = feedbackChoice.nextDouble() < feedbackChance;
+                if (chosen && image.labelled() && !options.heldOut().contains(image.idStem())) {
                     sendFeedback(delayed, id, image);
                 }
             }
@@ -136,9 +138,7 @@ public final class ImagePublisher {
     }
 
     private String id(SourceImage image, int pass) {
-        // Each pass over the source needs fresh ids: predictions and feedback join on them.
-        String id = options.idPrefix() + image.idStem();
-        return pass == 0 ? id : id + "-p" + pass;
+        return HeldOutImages.id(options.idPrefix(), image.idStem(), pass);
     }
 
     private void sendFeedback(ScheduledThreadPoolExecutor delayed, String id, SourceImage image) {

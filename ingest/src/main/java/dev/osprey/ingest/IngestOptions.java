@@ -25,10 +25,12 @@ import java.util.regex.Pattern;
  * @param idPrefix      put before every image id; ids are unique within a run, so a prefix per run
  *                      keeps them unique across runs
  * @param format        what the source is, when its contents should not decide (empty: detect)
+ * @param heldOut       images never sent to {@code feedback}; the feedback copies are drawn from the
+ *                      others, more often, so that {@code feedbackShare} of all images still come back
  */
 public record IngestOptions(String source, Split split, long count, double rate, boolean shuffle, long seed,
                             boolean loop, ImageEncoding encoding, double feedbackShare, Duration feedbackDelay,
-                            String idPrefix, Optional<DatasetKind> format) {
+                            String idPrefix, Optional<DatasetKind> format, HeldOutImages heldOut) {
 
     /** The source name that means standard input. */
     public static final String STDIN = "-";
@@ -43,6 +45,7 @@ public record IngestOptions(String source, Split split, long count, double rate,
         Objects.requireNonNull(encoding, "encoding");
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(feedbackDelay, "feedbackDelay");
+        Objects.requireNonNull(heldOut, "heldOut");
         idPrefix = idPrefix == null ? "" : idPrefix;
         if (count < 0) {
             throw new IllegalArgumentException("count must be >= 0 (0 = the whole source), not " + count);
@@ -52,6 +55,10 @@ public record IngestOptions(String source, Split split, long count, double rate,
         }
         if (!(feedbackShare >= 0 && feedbackShare <= 1)) {
             throw new IllegalArgumentException("feedback share must be between 0 and 1, not " + feedbackShare);
+        }
+        if (feedbackShare > 0 && feedbackShare > 1 - heldOut.share()) {
+            throw new IllegalArgumentException("feedback share " + feedbackShare + " is more than the "
+                    + (1 - heldOut.share()) + " of images left when " + heldOut.share() + " are held out");
         }
         if (feedbackDelay.isNegative()) {
             throw new IllegalArgumentException("feedback delay must not be negative, not " + feedbackDelay);
@@ -76,6 +83,11 @@ public record IngestOptions(String source, Split split, long count, double rate,
         return isStdin(source);
     }
 
+    /** The chance that an image not held out is sent to {@code feedback}. */
+    public double feedbackChance() {
+        return feedbackShare == 0 ? 0 : Math.min(1, feedbackShare / (1 - heldOut.share()));
+    }
+
     /** True when the run has no end of its own (it loops without a count). */
     public boolean endless() {
         return loop && count == 0;
@@ -84,9 +96,10 @@ public record IngestOptions(String source, Split split, long count, double rate,
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "source=%s split=%s count=%d rate=%s shuffle=%s seed=%d loop=%s "
-                        + "encoding=%s feedback=%s delay=%s prefix='%s' format=%s", source, split.id(), count,
-                rate == 0 ? "unlimited" : rate + "/s", shuffle, seed, loop, encoding.name().toLowerCase(Locale.ROOT),
-                feedbackShare, feedbackDelay, idPrefix, format.map(IngestOptions::kindName).orElse("auto"));
+                        + "encoding=%s feedback=%s delay=%s prefix='%s' format=%s held-out=%s", source, split.id(),
+                count, rate == 0 ? "unlimited" : rate + "/s", shuffle, seed, loop,
+                encoding.name().toLowerCase(Locale.ROOT), feedbackShare, feedbackDelay, idPrefix,
+                format.map(IngestOptions::kindName).orElse("auto"), heldOut.share());
     }
 
     private static String kindName(DatasetKind kind) {
@@ -111,6 +124,7 @@ public record IngestOptions(String source, Split split, long count, double rate,
         private Duration feedbackDelay = Duration.ZERO;
         private String idPrefix = "";
         private Optional<DatasetKind> format = Optional.empty();
+        private HeldOutImages heldOut = HeldOutImages.none();
 
         private Builder(String source) {
             this.source = source;
@@ -168,10 +182,16 @@ public record IngestOptions(String source, Split split, long count, double rate,
             return this;
         }
 
+        /** Keeps these images out of feedback (default: none). */
+        public Builder heldOut(HeldOutImages value) {
+            heldOut = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException with a message naming the bad option */
         public IngestOptions build() {
             return new IngestOptions(source, split, count, rate, shuffle, seed, loop, encoding, feedbackShare,
-                    feedbackDelay, idPrefix, format);
+                    feedbackDelay, idPrefix, format, heldOut);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.osprey.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osprey.core.dataset.Dataset;
 import dev.osprey.core.dataset.Split;
@@ -102,6 +103,36 @@ class ImagePublisherTest {
         assertThat(copy.value()).isEqualTo(original.value());
         assertThat(copy.headers().toArray()).isEqualTo(original.headers().toArray());
         assertThat(registry.get("osprey.ingest.feedback.sent").counter().count()).isEqualTo(2 * feedback.size());
+    }
+
+    @Test
+    void heldOutImagesAreNeverFeedbackOnAnyPassAndTheShareOfAllImagesStays() {
+        Dataset big = TestDatasets.gray("digits/test", 1000, 1);
+        HeldOutImages heldOut = new HeldOutImages(0.5);
+        MockProducer<String, byte[]> producer = producer();
+        IngestSummary summary = publish(producer, IngestOptions.builder("x").feedback(0.2, Duration.ZERO)
+                .heldOut(heldOut).count(3000).loop(true).idPrefix("demo-1-").seed(5).build(), big);
+
+        List<ProducerRecord<String, byte[]>> images = producer.history().stream()
+                .filter(r -> r.topic().equals("t-images")).toList();
+        List<ProducerRecord<String, byte[]>> feedback = feedback(producer);
+        long heldOutImages = images.stream().filter(r -> heldOut.containsId(r.key(), "demo-1-")).count();
+        // Binomial(3000, 0.5) held out by id: the same half of the 1000 images on all three passes.
+        assertThat(heldOutImages).isBetween(1300L, 1700L);
+        assertThat(feedback).noneSatisfy(r -> assertThat(heldOut.containsId(r.key(), "demo-1-")).isTrue());
+        // 0.2 of all images come back, drawn from the half that is not held out: Binomial(3000, 0.2).
+        assertThat(summary.feedbackSent()).isEqualTo(feedback.size());
+        assertThat(feedback.size()).isBetween(500, 700);
+        assertThat(heldOut.containsId("demo-1-test-00007-p2", "demo-1-"))
+                .isEqualTo(heldOut.contains("test-00007"));
+        assertThat(heldOut.containsId("other-test-00007", "demo-1-")).isFalse();
+    }
+
+    @Test
+    void aFeedbackShareLargerThanTheImagesNotHeldOutIsRefused() {
+        assertThatThrownBy(() -> IngestOptions.builder("x")
+                        .feedback(0.6, Duration.ZERO).heldOut(new HeldOutImages(0.5)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("held out");
     }
 
     @Test

@@ -111,7 +111,8 @@ public final class TrainerApp implements AutoCloseable {
         });
         this.runner = new RetrainRun(config, base, this::storedExamples, publisher, events, metrics,
                 this::liveSummary);
-        this.scheduler = new RetrainScheduler(runner, config.triggers().coalesceDelay());
+        this.scheduler = new RetrainScheduler(runner, config.triggers().coalesceDelay(),
+                config.triggers().minInterval(), stored::get);
         this.counter = new FeedbackCounter(config.triggers().retrainEvery(), scheduler);
     }
 
@@ -139,9 +140,9 @@ public final class TrainerApp implements AutoCloseable {
             }
         }
         LOG.info("trainer {} started for model {}: retrain every {} feedback examples, below live accuracy {} "
-                        + "over {} outcomes; join window {}", config.applicationId(), config.modelName(),
-                config.triggers().retrainEvery(), config.triggers().minLiveAccuracy(),
-                config.triggers().accuracyWindow(), config.joinWindow());
+                        + "over {} outcomes, at most one run every {} s; join window {}", config.applicationId(),
+                config.modelName(), config.triggers().retrainEvery(), config.triggers().minLiveAccuracy(),
+                config.triggers().accuracyWindow(), config.triggers().minInterval().toSeconds(), config.joinWindow());
     }
 
     /** The Kafka Streams properties: a static method so tests can inspect them. */
@@ -205,7 +206,10 @@ public final class TrainerApp implements AutoCloseable {
         RetrainScheduler.State state = scheduler.state();
         s.put("state", state.running() ? "running" : state.scheduled() ? "scheduled" : "idle");
         s.put("pending", state.pending());
+        state.nextRun().ifPresent(at -> s.put("nextRun", at.toString()));
         s.put("runsFinished", state.runsFinished());
+        s.put("runsSkippedWithoutNewFeedback", state.runsSkipped());
+        s.put("minRetrainIntervalSeconds", config.triggers().minInterval().toSeconds());
         s.put("examplesStoredSinceStart", stored.get());
         s.put("feedbackSinceLastTrigger", counter.sinceLast());
         s.put("retrainEvery", config.triggers().retrainEvery());

@@ -166,7 +166,7 @@ class RetrainTriggersIT {
         KafkaSettings settings = TrainerFixture.prepare(broker.bootstrapServers(), prefix("count"));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         TrainerConfig config = TrainerFixture.config(settings, dir.resolve("count"))
-                .withTriggers(new TriggerSettings(30, 0, 20, Duration.ofMillis(200)));
+                .withTriggers(new TriggerSettings(30, 0, 20, Duration.ofMillis(200), Duration.ZERO));
         Random random = new Random(7);
         try (EventLog events = new EventLog(settings);
              TrainerApp app = new TrainerApp(config, TrainerFixture.base(), registry);
@@ -207,7 +207,7 @@ class RetrainTriggersIT {
         KafkaSettings settings = TrainerFixture.prepare(broker.bootstrapServers(), prefix("live"));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         TrainerConfig config = TrainerFixture.config(settings, dir.resolve("live"))
-                .withTriggers(new TriggerSettings(0, 0.5, 20, Duration.ofMillis(200)));
+                .withTriggers(new TriggerSettings(0, 0.5, 20, Duration.ofMillis(200), Duration.ZERO));
         Random random = new Random(8);
         try (EventLog events = new EventLog(settings);
              TrainerApp app = new TrainerApp(config, TrainerFixture.base(), registry);
@@ -243,7 +243,7 @@ class RetrainTriggersIT {
         // Runs long enough (seconds) for triggers to arrive during one; a coalescing delay long
         // enough for a burst of requests to land in it even on a busy machine.
         TrainerConfig config = TrainerFixture.config(settings, dir.resolve("coalesce"))
-                .withTriggers(new TriggerSettings(0, 0, 20, Duration.ofSeconds(3)))
+                .withTriggers(new TriggerSettings(0, 0, 20, Duration.ofSeconds(3), Duration.ZERO))
                 .withRun(RunSettings.defaults().withEpochs(4).withBaseImages(1500)
                         .withMaxWallTime(Duration.ofSeconds(60)))
                 .withHttp(new HttpSettings("127.0.0.1", 0, HttpAccess.loopbackOnly()));

@@ -89,7 +89,7 @@ final class TrainerFixture {
     /** Short runs on the tiny data, every trigger off unless a test turns it on, no HTTP. */
     static TrainerConfig config(KafkaSettings settings, Path stateDir) {
         return TrainerConfig.defaults(settings.bootstrapServers(), settings.topics(), MODEL)
-                .withTriggers(new TriggerSettings(0, 0, 20, Duration.ofMillis(200)))
+                .withTriggers(new TriggerSettings(0, 0, 20, Duration.ofMillis(200), Duration.ZERO))
                 .withGate(GateSettings.defaults().withTestImages(60, 40))
                 .withRun(RunSettings.defaults().withEpochs(2).withBaseImages(400)
                         .withMaxWallTime(Duration.ofSeconds(30)))

@@ -53,9 +53,12 @@ import org.slf4j.LoggerFactory;
  *       {@code {"id": ...}} once Kafka acknowledged it.
  *   <li>{@code GET /predictions/{id}?timeout=MS}: the prediction JSON, waiting for it up to the
  *       timeout (default 10 s, at most 60 s); {@code 404} when none came. Predictions are those
- *       written to {@code predictions} since this server started.
+ *       written to {@code predictions} since this server started. Without {@code timeout}, an id
+ *       this server did not upload is a {@code 404} at once when the reader of {@code predictions}
+ *       has caught up with its end.
  *   <li>{@code POST /feedback/{id}} with a label (JSON, form, or query): a
- *       {@link FeedbackCorrection} on {@code feedback}, {@code 202}.
+ *       {@link FeedbackCorrection} on {@code feedback}, {@code 202}; {@code 400} naming the range
+ *       for a label outside the model's classes, once {@link #classCount} has told them.
  * </ul>
  *
  * <p>The uploads and feedback pass the shared {@link RequestGuard}: 401 when a token is set and
@@ -101,6 +104,7 @@ public final class IngestHttpServer implements AutoCloseable {
     private final ExecutorService replies;
     private final Javalin app;
     private final Semaphore uploadSlots = new Semaphore(MAX_CONCURRENT_UPLOADS);
+    private final LabelRange labels = new LabelRange();
 
     private IngestHttpServer(KafkaSettings settings, String host, HttpAccess access, MeterRegistry registry,
                              Producer<String, byte[]> producer, RecentPredictions recent, PredictionTail tail,
@@ -175,7 +179,16 @@ public final class IngestHttpServer implements AutoCloseable {
         return app.port();
     }
 
-    /** Requests waiting for a prediction now. */
+    /**
+     * Tells the server how many classes the model has, so that feedback with a label outside
+     * {@code [0, classes)} is answered 400; until then any label {@code >= 0} is taken. May be
+     * called again, when a model with other classes is published.
+     */
+    public void classCount(int classes) {
+        labels.classes(classes);
+    }
+
+        /** Requests waiting for a prediction now. */
     int waitingRequests() {
         return recent.waiting();
     }
@@ -246,6 +259,8 @@ public final class IngestHttpServer implements AutoCloseable {
             id = upload.id().orElseGet(() -> UUID.randomUUID().toString());
             acked = send(new ProducerRecord<>(topics.images(), null, id, upload.value(), upload.headers()),
                     metrics.published());
+            // Its prediction is worth waiting for, even when the reader of predictions is at the end.
+            recent.expect(id);
         } finally {
             // The producer has copied the body into its buffer by now (or refused it).
             uploadSlots.release();
@@ -263,11 +278,18 @@ public final class IngestHttpServer implements AutoCloseable {
 
     private void getPrediction(Context ctx) {
         String id = Requests.id(ctx.pathParam("id"));
-        Duration wait = waitParam(ctx.queryParam("timeout"));
-        CompletableFuture<Optional<byte[]>> found = recent.await(id, wait);
+        String timeout = ctx.queryParam("timeout");
+        Duration wait = waitParam(timeout);
+        // Nothing to wait for: no one asked to wait, this server did not upload the id, and every
+        // prediction written so far has been read. Waiting would only delay the same 404.
+        boolean unknown = timeout == null && !recent.expected(id) && tail.caughtUp();
+        CompletableFuture<Optional<byte[]>> found = recent.await(id, unknown ? Duration.ZERO : wait);
         ctx.future(() -> found.thenAcceptAsync(json -> {
             if (json.isPresent()) {
                 ctx.status(200).contentType(JSON).result(json.get());
+            } else if (unknown) {
+                error(ctx, 404, "no prediction for '" + id + "': none on " + topics.predictions() + " since this "
+                        + "server started, and it did not upload that id (add ?timeout=MS to wait for one)");
             } else {
                 error(ctx, 404, "no prediction for '" + id + "' within " + wait.toMillis() + " ms (only predictions "
                         + "made since this server started are known)");
@@ -278,6 +300,7 @@ public final class IngestHttpServer implements AutoCloseable {
     private void postFeedback(Context ctx) {
         String id = Requests.id(ctx.pathParam("id"));
         FeedbackRequest request = FeedbackRequest.read(ctx);
+        labels.check(request.label());
         byte[] value = CORRECTIONS.toBytes(new FeedbackCorrection(id, request.label(), request.who().orElse(null)));
         RecordHeaders headers = new RecordHeaders();
         ImageHeaders.put(headers, ImageHeaders.CONTENT_TYPE, FeedbackCorrection.CONTENT_TYPE);

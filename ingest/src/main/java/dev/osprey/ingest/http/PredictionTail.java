@@ -3,6 +3,7 @@ package dev.osprey.ingest.http;
 import dev.osprey.core.config.KafkaSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -34,6 +35,8 @@ final class PredictionTail implements AutoCloseable {
     private final String topic;
     private final Thread thread;
     private volatile boolean running = true;
+    /** Whether the last poll left every partition at its end (read_committed: the last stable offset). */
+    private volatile boolean caughtUp;
 
     private PredictionTail(Consumer<String, byte[]> consumer, RecentPredictions recent, String topic) {
         this.consumer = consumer;
@@ -81,6 +84,8 @@ final class PredictionTail implements AutoCloseable {
                             recent.put(r.key(), r.value());
                         }
                     }
+                    // After the puts: when this says true, every prediction read so far is in `recent`.
+                    caughtUp = atEnd();
                     recent.evictExpired();
                 } catch (WakeupException e) {
                     // close() asked us to stop; the loop condition ends it
@@ -92,6 +97,25 @@ final class PredictionTail implements AutoCloseable {
         } finally {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         }
+    }
+
+    /**
+     * True when, at the last poll, the reader was at the end of every partition of
+     * {@code predictions}: a prediction not in {@link RecentPredictions} then was not written yet.
+     */
+    boolean caughtUp() {
+        return caughtUp;
+    }
+
+    /** From the lag the last fetch reported (no request to the broker); unknown lag is not the end. */
+    private boolean atEnd() {
+        for (TopicPartition tp : consumer.assignment()) {
+            OptionalLong lag = consumer.currentLag(tp);
+            if (lag.isEmpty() || lag.getAsLong() > 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -31,6 +31,8 @@ final class RecentPredictions {
     private final ArrayDeque<Arrival> arrivals = new ArrayDeque<>();
     private final ConcurrentHashMap<String, List<CompletableFuture<byte[]>>> waiters = new ConcurrentHashMap<>();
     private final AtomicInteger waiting = new AtomicInteger();
+    /** Ids uploaded through this server whose prediction has not come yet, with when; bounded like byId. */
+    private final ConcurrentHashMap<String, Long> expected = new ConcurrentHashMap<>();
 
     private record Arrival(String id, byte[] json, long atNanos) {
     }
@@ -49,6 +51,7 @@ final class RecentPredictions {
     /** Stores the prediction for {@code id} and completes the requests waiting for it. */
     synchronized void put(String id, byte[] json) {
         byId.put(id, json);
+        expected.remove(id);
         arrivals.addLast(new Arrival(id, json, nanoClock.getAsLong()));
         List<CompletableFuture<byte[]>> woken = waiters.remove(id);
         if (woken != null) {
@@ -65,6 +68,22 @@ final class RecentPredictions {
         while (!arrivals.isEmpty() && now - arrivals.peekFirst().atNanos() > ttlNanos) {
             forget(arrivals.removeFirst());
         }
+        if (!expected.isEmpty()) {
+            expected.values().removeIf(at -> now - at > ttlNanos);
+        }
+    }
+
+    /** An image with this id was just published: its prediction is on its way. */
+    void expect(String id) {
+        // Past the bound, an upload only loses the promise of a wait, never its prediction.
+        if (expected.size() < maxEntries) {
+            expected.put(id, nanoClock.getAsLong());
+        }
+    }
+
+    /** True when this id was uploaded here lately and its prediction has not come yet. */
+    boolean expected(String id) {
+        return expected.containsKey(id);
     }
 
     private void forget(Arrival a) {

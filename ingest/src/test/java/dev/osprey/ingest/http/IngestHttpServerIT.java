@@ -409,6 +409,49 @@ class IngestHttpServerIT {
     }
 
     @Test
+    void feedbackWithALabelOutsideTheModelsClassesIs400NamingTheRange() throws Exception {
+        server.classCount(10);
+
+        HttpResponse<String> tooBig = send(post("/feedback/img-7?label=42").POST(HttpRequest.BodyPublishers.noBody()));
+        assertThat(tooBig.statusCode()).as(tooBig.body()).isEqualTo(400);
+        assertThat(error(tooBig)).contains("label 42").contains("10 classes").contains("0 to 9");
+
+        HttpResponse<String> last = send(post("/feedback/img-7?label=9").POST(HttpRequest.BodyPublishers.noBody()));
+        assertThat(last.statusCode()).as(last.body()).isEqualTo(202);
+    }
+
+    @Test
+    void anUnknownIdIs404AtOnceOnceThePredictionsAreReadToTheirEnd() throws Exception {
+        writePrediction(prediction("pred-known"));
+        // Once the reader is at the end, the answer names that instead of a wait that ran out.
+        await().atMost(BOUND).until(() -> error(send(get("/predictions/does-not-exist"))).contains("did not upload"));
+
+        HttpResponse<String> unknown = send(get("/predictions/does-not-exist"));
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(error(unknown)).contains("does-not-exist").contains("?timeout=").doesNotContain("within");
+        assertThat(send(get("/predictions/pred-known")).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void anImageUploadedHereIsWaitedForEvenWhenThePredictionsAreReadToTheirEnd() throws Exception {
+        await().atMost(BOUND).until(() -> error(send(get("/predictions/not-uploaded"))).contains("did not upload"));
+        HttpResponse<String> upload = send(post("/images").POST(HttpRequest.BodyPublishers.ofByteArray(PNG)));
+        assertThat(upload.statusCode()).as(upload.body()).isEqualTo(202);
+        String id = Json.mapper().readTree(upload.body()).get("id").asText();
+
+        int waitingBefore = server.waitingRequests();
+        CompletableFuture<HttpResponse<String>> pending = HTTP.sendAsync(get("/predictions/" + id).build(),
+                HttpResponse.BodyHandlers.ofString());
+        await().atMost(BOUND).until(() -> server.waitingRequests() > waitingBefore);
+        Prediction later = prediction(id);
+        writePrediction(later);
+
+        HttpResponse<String> r = pending.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(Prediction.serde().fromBytes(r.body().getBytes(StandardCharsets.UTF_8))).isEqualTo(later);
+    }
+
+    @Test
     void unknownPathsAreJson404sCountedAsOther() throws Exception {
         HttpResponse<String> r = send(get("/nothing-here"));
         assertThat(r.statusCode()).isEqualTo(404);

@@ -3,6 +3,9 @@ package dev.osprey.trainer.run;
 import dev.osprey.core.format.JsonSerde;
 import dev.osprey.core.format.TrainingEvent;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -33,13 +36,44 @@ public final class TrainingEvents implements AutoCloseable {
 
     /** Sends {@code event}; a failure to send is logged, never thrown into the run. */
     public void emit(TrainingEvent event) {
-        LOG.info("training event {} {} run {}{}: {}", event.type(), event.model(), event.runId(),
-                event.version() == null ? "" : " v" + event.version(), event.message() == null ? "" : event.message());
+        LOG.info("{}", logLine(event));
         producer.send(new ProducerRecord<>(topic, event.model(), SERDE.toBytes(event)), (m, e) -> {
             if (e != null) {
                 LOG.warn("could not write a {} event to {}: {}", event.type(), topic, e.getMessage());
             }
         });
+    }
+
+    /**
+     * The event as one log line. An event without a message (an epoch) is described by its numbers,
+     * so the log never shows an empty {@code ...:} line.
+     */
+    static String logLine(TrainingEvent event) {
+        StringBuilder line = new StringBuilder("training event ").append(event.type()).append(' ')
+                .append(event.model());
+        if (event.runId() != null) {
+            line.append(" run ").append(event.runId());
+        }
+        if (event.version() != null) {
+            line.append(" v").append(event.version());
+        }
+        List<String> parts = new ArrayList<>();
+        if (event.epoch() != null) {
+            parts.add("epoch " + event.epoch());
+        }
+        if (event.loss() != null) {
+            parts.add(String.format(Locale.ROOT, "loss %.4f", event.loss()));
+        }
+        if (event.accuracy() != null) {
+            parts.add(String.format(Locale.ROOT, "held-out accuracy %.4f", event.accuracy()));
+        }
+        if (event.message() != null && !event.message().isBlank()) {
+            parts.add(event.message());
+        }
+        if (!parts.isEmpty()) {
+            line.append(": ").append(String.join(", ", parts));
+        }
+        return line.toString();
     }
 
     /** Waits until every event sent so far is acknowledged (end of a run). */

@@ -33,7 +33,9 @@ public final class LiveAccuracyTrigger implements LiveAccuracy.Listener {
     @Override
     public void windowFilled(LiveAccuracy source, String name, int version, double accuracy) {
         int window = source.window();
-        LOG.info("live accuracy of {}:v{} over its last {} outcomes: {}", name, version, window,
+        // Once per window, which a busy stream fills every few seconds: the number is on the dashboard,
+        // and a run it starts is logged by the scheduler.
+        LOG.debug("live accuracy of {}:v{} over its last {} outcomes: {}", name, version, window,
                 String.format(Locale.ROOT, "%.4f", accuracy));
         if (threshold > 0 && model.equals(name) && version >= source.newestVersion(name).orElse(version) && accuracy < threshold) {
             sink.submit(TriggerRequest.of(TriggerSource.LIVE_ACCURACY, String.format(Locale.ROOT,

@@ -22,4 +22,9 @@ public enum TriggerSource {
     public String id() {
         return id;
     }
+
+    /** True for the triggers the trainer raises by itself, false for a run a person or program asked for. */
+    public boolean automatic() {
+        return this == FEEDBACK_COUNT || this == LIVE_ACCURACY;
+    }
 }

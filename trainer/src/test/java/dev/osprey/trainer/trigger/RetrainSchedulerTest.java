@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class RetrainSchedulerTest {
@@ -131,6 +133,82 @@ class RetrainSchedulerTest {
                     .isEqualTo(TriggerSink.Submission.SCHEDULED);
             await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsFinished() == 2);
             assertThat(seen).containsExactly("one", "two");
+        }
+    }
+
+    @Test
+    void aTriggerSoonerThanTheMinimumIntervalWaitsForIt() {
+        AtomicLong feedback = new AtomicLong(100);
+        try (RetrainScheduler s = new RetrainScheduler(runs::add, Duration.ZERO, Duration.ofHours(1), feedback::get)) {
+            s.submit(TriggerRequest.of(TriggerSource.FEEDBACK_COUNT, "first"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsFinished() == 1);
+            Instant firstDone = Instant.now();
+            feedback.addAndGet(500);
+
+            assertThat(s.submit(TriggerRequest.of(TriggerSource.HTTP, "asked"))).isEqualTo(TriggerSink.Submission.SCHEDULED);
+
+            RetrainScheduler.State state = s.state();
+            assertThat(state.scheduled()).isTrue();
+            assertThat(state.nextRun()).hasValueSatisfying(at ->
+                    assertThat(at).isAfter(firstDone.plus(Duration.ofMinutes(59))));
+            assertThat(runs).extracting(TriggerRequest::describe).containsExactly("first");
+        }
+    }
+
+    @Test
+    void runsFollowEachOtherNoSoonerThanTheInterval() {
+        AtomicLong feedback = new AtomicLong();
+        List<Long> starts = new CopyOnWriteArrayList<>();
+        Duration interval = Duration.ofMillis(400);
+        try (RetrainScheduler s = new RetrainScheduler(r -> starts.add(System.nanoTime()), Duration.ZERO, interval,
+                feedback::get)) {
+            for (int i = 1; i <= 3; i++) {
+                feedback.addAndGet(10);
+                s.submit(TriggerRequest.of(TriggerSource.FEEDBACK_COUNT, "batch " + i));
+                int done = i;
+                await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsFinished() == done);
+            }
+            assertThat(starts).hasSize(3);
+            for (int i = 1; i < starts.size(); i++) {
+                assertThat(starts.get(i) - starts.get(i - 1)).isGreaterThanOrEqualTo(interval.toNanos());
+            }
+        }
+    }
+
+    @Test
+    void anAutomaticTriggerWithoutNewFeedbackSinceTheLastRunIsSkippedButAnAskedRunIsNot() {
+        AtomicLong feedback = new AtomicLong(500);
+        try (RetrainScheduler s = new RetrainScheduler(runs::add, Duration.ZERO, Duration.ZERO, feedback::get)) {
+            s.submit(TriggerRequest.of(TriggerSource.FEEDBACK_COUNT, "500 new"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsFinished() == 1);
+
+            s.submit(TriggerRequest.of(TriggerSource.LIVE_ACCURACY, "still low"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsSkipped() == 1);
+            s.submit(TriggerRequest.of(TriggerSource.CLI, "a person asked"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsFinished() == 2);
+            feedback.incrementAndGet();
+            s.submit(TriggerRequest.of(TriggerSource.LIVE_ACCURACY, "low again, one new example"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsFinished() == 3);
+
+            assertThat(runs).extracting(TriggerRequest::describe)
+                    .containsExactly("500 new", "a person asked", "low again, one new example");
+            assertThat(s.state().runsSkipped()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aPendingRunAskedForDuringARunIsNotSkippedForWantOfFeedback() throws Exception {
+        AtomicLong feedback = new AtomicLong(500);
+        try (RetrainScheduler s = new RetrainScheduler(this::run, Duration.ZERO, Duration.ZERO, feedback::get)) {
+            s.submit(TriggerRequest.of(TriggerSource.FEEDBACK_COUNT, "first"));
+            assertThat(firstRunStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            s.submit(TriggerRequest.of(TriggerSource.FEEDBACK_COUNT, "automatic"));
+            s.submit(TriggerRequest.of(TriggerSource.HTTP, "asked"));
+            release.countDown();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.state().runsFinished() == 2);
+            assertThat(runs.get(1).reasons()).containsExactly("automatic", "asked");
+            assertThat(s.state().runsSkipped()).isZero();
         }
     }
 }
