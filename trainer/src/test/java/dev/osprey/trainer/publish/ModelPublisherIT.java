@@ -1,6 +1,7 @@
 package dev.osprey.trainer.publish;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.osprey.broker.EmbeddedBroker;
 import dev.osprey.core.config.KafkaSettings;
@@ -11,6 +12,7 @@ import dev.osprey.core.testing.HostileModels;
 import dev.osprey.core.testing.TestModels;
 import dev.osprey.core.topic.TopicAdmin;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -54,7 +56,9 @@ class ModelPublisherIT {
 
             ModelManifest next = publisher.publish(good, "digits", 1);
             assertThat(next.version()).isEqualTo(3);
-            assertThat(publisher.latest("digits")).map(a -> a.manifest().tag()).hasValue("digits:v3");
+            // A read_committed reader sees a commit once its markers are written, a moment after commitTransaction.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(publisher.latest("digits"))
+                    .map(a -> a.manifest().tag()).hasValue("digits:v3"));
             assertThat(publisher.latest("letters")).isEmpty();
         }
     }
