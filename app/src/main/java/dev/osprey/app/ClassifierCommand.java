@@ -64,7 +64,8 @@ final class ClassifierCommand implements Callable<Integer> {
     long commitIntervalMs;
 
     @Option(names = "--model", paramLabel = "NAME",
-            description = "Serve only this model name (default: the newest model of any name).")
+            description = "The one model name to serve (default: the first name on the models topic);"
+                    + " other names are logged once and ignored.")
     String modelName;
 
     @Option(names = "--application-id", defaultValue = ClassifierConfig.DEFAULT_APPLICATION_ID,

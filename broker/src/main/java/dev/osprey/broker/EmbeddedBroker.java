@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedBroker implements AutoCloseable {
 
-    /** Room for a model artifact plus the record and batch overhead. */
-    public static final int MESSAGE_MAX_BYTES = 80 * 1024 * 1024;
+    /** Room for a model artifact (the model size limit) plus the record and batch overhead: 80 MiB. */
+    public static final int MESSAGE_MAX_BYTES = OspreyTopics.MODEL_MAX_BYTES + 16 * 1024 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
     private static final int NODE_ID = 1;

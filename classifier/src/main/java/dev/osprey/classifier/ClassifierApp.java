@@ -61,7 +61,7 @@ public final class ClassifierApp implements AutoCloseable {
         this.stateDir = StateDirectory.of(config.stateDir(), "osprey-classifier-");
         this.events = new KafkaProducer<>(config.kafka().eventProducerProperties(), new StringSerializer(), new ByteArraySerializer());
         this.follower = new ModelFollower(config.kafka().modelReaderProperties(), config.topics().models(), config.modelName(),
-                holder, device(), metrics, this::reportRefusal);
+                holder, device(), metrics, config.batch().maxBatch(), this::reportRefusal);
     }
 
     /**

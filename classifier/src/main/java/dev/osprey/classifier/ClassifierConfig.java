@@ -22,7 +22,7 @@ import java.util.Optional;
  *                         broker) already use the cores, and an OpenMP worker that is not scheduled
  *                         stalls every forward pass; scale with {@code threads} instead
  * @param commitInterval   Kafka Streams commit interval
- * @param modelName        follow only this model name; empty follows every name on {@code models}
+ * @param modelName        the one model name to serve; empty serves the first name seen on {@code models}
  * @param stateDir         Kafka Streams state directory; empty uses a fresh temporary one
  * @param instanceId       static group membership id ({@code group.instance.id}); empty for dynamic membership
  */

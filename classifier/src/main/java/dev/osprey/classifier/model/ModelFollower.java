@@ -9,14 +9,25 @@ import dev.osprey.core.model.ModelCheck;
 import dev.osprey.core.model.ModelManifest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -25,39 +36,78 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows the {@code models} topic on its own thread: loads each new version, checks it
- * (checksum, input shape, one forward pass) and swaps it in. Every classifier instance follows the
- * whole topic itself (no consumer group), so every replica serves the newest model.
+ * (limits, checksum, input shape, a full-size forward pass) and swaps it in. Every classifier
+ * instance follows the whole topic itself (no consumer group), so every replica serves the newest
+ * model.
  *
- * <p>A version is taken only if it is newer than the serving one of the same name, so versions
- * never go backwards. A bad artifact is refused and reported; the serving model stays.
+ * <p>A classifier serves one model name: the one it was given, or else the first name it sees on
+ * the topic. Records of other names are logged once and never swapped in. A version is taken only
+ * if it is newer than the serving one, so versions never go backwards.
+ *
+ * <p>Nothing on the topic can stop it: a bad artifact (refused, or one that runs the heap out) is
+ * reported and the serving model stays; at start-up the newest artifact that loads serves, however
+ * many bad ones follow it. Only offsets are remembered while catching up, never the artifacts, so
+ * memory does not grow with the topic. Kafka errors are retried with backoff for as long as the
+ * follower runs; only a bug (or a configuration that cannot make a consumer) ends the thread, and
+ * {@link #failure()} then says so.
  */
 public final class ModelFollower implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelFollower.class);
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration REREAD_TIMEOUT = Duration.ofSeconds(60);
+    // A hostile producer could write many names; beyond this many, others are ignored silently.
+    private static final int MAX_LOGGED_NAMES = 100;
+
+    /** What became of one offered record. */
+    enum Outcome {
+        /** Loaded, checked and now serving. */
+        SWAPPED,
+        /** Not newer than the serving version. */
+        STALE,
+        /** Unusable: bad bytes, limits, weights that do not load, a failed check, memory exhausted. */
+        REFUSED,
+        /** A tombstone, a record without a key, or another model name. */
+        IGNORED
+    }
+
+    /** Where a record of the served name sits, remembered while catching up instead of its bytes. */
+    private record Candidate(TopicPartition partition, long offset) {
+    }
 
     private final Properties consumerProps;
     private final String topic;
-    private final Optional<String> modelName;
     private final ModelHolder holder;
     private final Device device;
     private final ClassifierMetrics metrics;
     private final BiConsumer<String, String> refusals;
+    private final int checkBatch;
     private final Thread thread;
+    private final Set<String> otherNames = ConcurrentHashMap.newKeySet();
+    private final Map<TopicPartition, Long> resume = new HashMap<>();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile String name;
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, byte[]> consumer;
 
     /**
      * @param consumerProps a group-less reader of {@code models} ({@code KafkaSettings.modelReaderProperties()})
-     * @param refusals told (model key, reason) for every artifact refused, e.g. to publish a training event
+     * @param modelName     the one model name to serve; empty serves the first name seen on the topic
+     * @param checkBatch    how many images the load-time check classifies at once (the serving batch size)
+     * @param refusals      told (model key, reason) for every artifact refused, e.g. to publish a training event
      */
     public ModelFollower(Properties consumerProps, String topic, Optional<String> modelName, ModelHolder holder,
-                         Device device, ClassifierMetrics metrics, BiConsumer<String, String> refusals) {
+                         Device device, ClassifierMetrics metrics, int checkBatch,
+                         BiConsumer<String, String> refusals) {
         this.consumerProps = consumerProps;
         this.topic = topic;
-        this.modelName = modelName;
+        this.name = modelName.orElse(null);
         this.holder = holder;
         this.device = device;
         this.metrics = metrics;
+        this.checkBatch = checkBatch;
         this.refusals = refusals;
         this.thread = new Thread(this::run, "osprey-model-follower");
         this.thread.setDaemon(true);
@@ -68,8 +118,8 @@ public final class ModelFollower implements AutoCloseable {
     }
 
     /**
-     * Why this follower no longer follows, if it stopped without being closed (an error it could not
-     * answer, even an {@link Error}): the classifier then never swaps again and must say so.
+     * Why this follower no longer follows, if it stopped without being closed (a bug, or a consumer
+     * configuration that cannot work): the classifier then never swaps again and must say so.
      */
     public Optional<String> failure() {
         return running && thread.getState() == Thread.State.TERMINATED
@@ -78,97 +128,188 @@ public final class ModelFollower implements AutoCloseable {
     }
 
     private void run() {
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            consumer = c;
-            List<TopicPartition> partitions = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(partitions);
+        try {
+            Duration backoff = FIRST_BACKOFF;
+            while (running) {
+                try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
+                        new ByteArrayDeserializer())) {
+                    consumer = c;
+                    if (running) {
+                        follow(c);
+                    }
+                    return;
+                } catch (WakeupException | InterruptException e) {
+                    return; // closing
+                } catch (ConfigException e) {
+                    throw e; // retrying cannot fix a configuration
+                } catch (KafkaException e) {
+                    LOG.warn("reading {} failed {}; retrying in {} s: {}", topic, positions(),
+                            backoff.toSeconds(), e.toString());
+                }
+                if (closed.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            LOG.error("the model follower of {} stopped {}; the serving model ({}) stays but will never be"
+                    + " replaced", topic, positions(), holder.serving().map(ModelManifest::tag).orElse("none"), e);
+        }
+    }
+
+    /** Catches up once (or resumes where a failed consumer left off), then follows for ever. */
+    private void follow(KafkaConsumer<String, byte[]> c) {
+        List<TopicPartition> partitions = c.partitionsFor(topic, METADATA_TIMEOUT).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        if (partitions.isEmpty()) {
+            throw new UnknownTopicOrPartitionException("topic " + topic + " does not exist (yet)");
+        }
+        c.assign(partitions);
+        if (resume.isEmpty()) {
             c.seekToBeginning(partitions);
             catchUp(c, partitions);
-            while (running) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    if (wanted(r)) {
-                        offer(r);
-                    }
+        } else {
+            partitions.forEach(tp -> c.seek(tp, resume.getOrDefault(tp, 0L)));
+        }
+        while (running) {
+            for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+                offer(r);
+                resume.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+            }
+        }
+    }
+
+    /**
+     * Reads what the topic holds now, remembering only where the served name's records are, then
+     * re-reads them newest first until one serves (or is not newer than the serving one).
+     */
+    private void catchUp(KafkaConsumer<String, byte[]> c, List<TopicPartition> partitions) {
+        Map<TopicPartition, Long> end = c.endOffsets(partitions, METADATA_TIMEOUT);
+        List<Candidate> candidates = new ArrayList<>();
+        while (running && partitions.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+            for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                if (r.offset() < end.get(tp) && accepts(r)) {
+                    candidates.add(new Candidate(tp, r.offset()));
                 }
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            LOG.error("model follower stopped; the serving model stays", e);
         }
+        LOG.info("{} holds {} record(s) of model {}", topic, candidates.size(), name == null ? "(none yet)" : name);
+        // Newest first by offset: the order of publication, which a producer cannot fake as it can timestamps.
+        candidates.sort(Comparator.comparingLong(Candidate::offset).reversed());
+        for (Candidate candidate : candidates) {
+            if (!running) {
+                return;
+            }
+            Outcome outcome = reread(c, candidate).map(this::offer).orElse(Outcome.IGNORED);
+            if (outcome == Outcome.SWAPPED || outcome == Outcome.STALE) {
+                break;
+            }
+        }
+        end.forEach(c::seek);
+        resume.putAll(end);
     }
 
-    /** Reads what the topic holds now and serves the newest version that loads. */
-    private void catchUp(KafkaConsumer<String, byte[]> c, List<TopicPartition> partitions) {
-        Map<TopicPartition, Long> end = c.endOffsets(partitions, Duration.ofSeconds(30));
-        List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
-        while (running && partitions.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-            c.poll(Duration.ofMillis(200)).forEach(r -> {
-                if (wanted(r)) {
-                    seen.add(r);
+    /** The record at {@code candidate}, unless compaction removed it since the scan. */
+    private Optional<ConsumerRecord<String, byte[]>> reread(KafkaConsumer<String, byte[]> c, Candidate candidate) {
+        List<TopicPartition> others = c.assignment().stream().filter(tp -> !tp.equals(candidate.partition())).toList();
+        c.pause(others);
+        try {
+            c.seek(candidate.partition(), candidate.offset());
+            long deadline = System.nanoTime() + REREAD_TIMEOUT.toNanos();
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.offset() >= candidate.offset()) {
+                        return r.offset() == candidate.offset() ? Optional.of(r) : Optional.empty();
+                    }
                 }
-            });
-        }
-        LOG.info("{} holds {} model record(s){}", topic, seen.size(),
-                modelName.map(n -> " named " + n).orElse(""));
-        for (int i = seen.size() - 1; i >= 0 && holder.serving().isEmpty(); i--) {
-            offer(seen.get(i));
+                if (c.position(candidate.partition()) > candidate.offset()) {
+                    return Optional.empty();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException("could not re-read " + topic + "-" + candidate.partition().partition()
+                            + "@" + candidate.offset() + " in " + REREAD_TIMEOUT.toSeconds() + " s");
+                }
+            }
+            return Optional.empty();
+        } finally {
+            c.resume(others);
         }
     }
 
-    private boolean wanted(ConsumerRecord<String, byte[]> r) {
-        return r.value() != null && modelName.map(n -> n.equals(r.key())).orElse(true);
+    /**
+     * Whether {@code r} is a version of the served name. The first keyed record fixes the name when
+     * none was given; other names are logged once each.
+     */
+    private boolean accepts(ConsumerRecord<String, byte[]> r) {
+        if (r.value() == null || r.key() == null || r.key().isBlank()) {
+            return false;
+        }
+        String served = name;
+        if (served == null) {
+            name = served = r.key();
+            LOG.info("serving model {}, the first name on {} (at {}); --model chooses another", served, topic,
+                    where(r));
+        }
+        if (served.equals(r.key())) {
+            return true;
+        }
+        if (otherNames.size() < MAX_LOGGED_NAMES && otherNames.add(r.key())) {
+            LOG.warn("ignoring model {} at {}: this classifier serves {} only (and will not log {} again)",
+                    r.key(), where(r), served, r.key());
+        }
+        return false;
     }
 
-    /** Loads, checks and swaps in one artifact; anything that goes wrong refuses that artifact only. */
-    void offer(ConsumerRecord<String, byte[]> record) {
+    /** Loads, checks and swaps in one record; anything that goes wrong refuses that record only. */
+    Outcome offer(ConsumerRecord<String, byte[]> record) {
+        if (!accepts(record)) {
+            return Outcome.IGNORED;
+        }
+        String where = where(record);
         try {
-            load(record);
-        } catch (RuntimeException e) {
-            refuse(record.key(), topic + "-" + record.partition() + "@" + record.offset(),
-                    "cannot load: " + e);
-        }
-    }
-
-    private void load(ConsumerRecord<String, byte[]> record) {
-        String where = topic + "-" + record.partition() + "@" + record.offset();
-        ModelArtifact artifact;
-        try {
-            artifact = ModelArtifact.fromBytes(record.value());
+            return load(record, where);
         } catch (InvalidArtifactException e) {
             refuse(record.key(), where, e.getMessage());
-            return;
+        } catch (RuntimeException e) {
+            refuse(record.key(), where, "cannot load: " + e);
+        } catch (OutOfMemoryError e) {
+            // What the load allocated is garbage now; the serving model was never touched.
+            refuse(record.key(), where, "loading it ran out of memory (" + e.getMessage() + ")");
         }
+        return Outcome.REFUSED;
+    }
+
+    private Outcome load(ConsumerRecord<String, byte[]> record, String where) throws InvalidArtifactException {
+        ModelArtifact artifact = ModelArtifact.fromBytes(record.value());
         ModelManifest m = artifact.manifest();
+        if (!m.name().equals(record.key())) {
+            throw new InvalidArtifactException(m.tag() + ": the manifest names " + m.name()
+                    + " but the record's key is " + record.key());
+        }
         Optional<ModelManifest> serving = holder.serving();
-        if (serving.isPresent() && serving.get().name().equals(m.name()) && m.version() <= serving.get().version()) {
+        if (serving.isPresent() && m.version() <= serving.get().version()) {
             LOG.info("ignoring {} at {}: {} already serves", m.tag(), where, serving.get().tag());
             metrics.swap("stale");
-            return;
+            return Outcome.STALE;
         }
         long started = System.nanoTime();
-        Model model;
+        Model model = artifact.newModel(device);
         try {
-            model = artifact.newModel(device);
-        } catch (InvalidArtifactException e) {
-            refuse(record.key(), where, m.tag() + ": " + e.getMessage());
-            return;
-        }
-        try {
-            ModelCheck.verify(model, m);
-        } catch (InvalidArtifactException | RuntimeException e) {
+            ModelCheck.verify(model, m, checkBatch);
+        } catch (InvalidArtifactException | RuntimeException | Error e) {
             model.close();
-            refuse(record.key(), where, m.tag() + ": " + e.getMessage());
-            return;
+            throw e;
         }
         holder.swap(new ServingModel(m, model));
         metrics.swap("swapped");
         metrics.serving(m);
-        LOG.info("now serving {} ({}, input {}, {} classes; loaded and checked in {} ms){}", m.tag(),
+        LOG.info("now serving {} from {} ({}, input {}, {} classes; loaded and checked in {} ms){}", m.tag(), where,
                 m.architecture(), m.input(), m.classes().size(), (System.nanoTime() - started) / 1_000_000,
                 serving.map(s -> ", replacing " + s.tag()).orElse(""));
+        return Outcome.SWAPPED;
     }
 
     private void refuse(String key, String where, String reason) {
@@ -178,14 +319,24 @@ public final class ModelFollower implements AutoCloseable {
         refusals.accept(key, reason);
     }
 
+    private static String where(ConsumerRecord<?, ?> r) {
+        return r.topic() + "-" + r.partition() + "@" + r.offset();
+    }
+
+    private String positions() {
+        return resume.isEmpty() ? "before catching up" : "at " + resume;
+    }
+
     @Override
     public String toString() {
-        return "ModelFollower[" + topic + modelName.map(n -> ", " + n).orElse("") + "]";
+        String served = name;
+        return "ModelFollower[" + topic + (served == null ? "" : ", " + served) + "]";
     }
 
     @Override
     public void close() throws InterruptedException {
         running = false;
+        closed.countDown();
         KafkaConsumer<String, byte[]> c = consumer;
         if (c != null) {
             c.wakeup();

@@ -19,7 +19,7 @@ class ModelFollowerHealthTest {
         ModelHolder holder = new ModelHolder();
         // No bootstrap.servers: the consumer cannot be created, and the follower's thread ends.
         ModelFollower follower = new ModelFollower(new Properties(), "models", Optional.empty(), holder,
-                Device.cpu(), new ClassifierMetrics(new SimpleMeterRegistry()), (key, reason) -> { });
+                Device.cpu(), new ClassifierMetrics(new SimpleMeterRegistry()), 64, (key, reason) -> { });
         assertThat(follower.failure()).as("not started yet").isEmpty();
         follower.start();
         await().atMost(Duration.ofSeconds(30)).until(() -> follower.failure().isPresent());

@@ -1,40 +1,17 @@
 package dev.osprey.core.model;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.nn.Block;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
-import dev.osprey.core.format.Json;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
-import java.util.zip.ZipOutputStream;
 
 /**
  * A trained model as one self-describing value: its {@link ModelManifest} and the DJL parameter
@@ -43,7 +20,8 @@ import java.util.zip.ZipOutputStream;
  * <p>On the wire and on disk it is a ZIP archive with two entries: {@code manifest.json} (the
  * manifest's fields plus {@code formatVersion}) and {@code weights.params}. The manifest's
  * {@code weightsSha256} always matches the weights: the constructor enforces it, so an instance
- * in memory is never a tampered one. Equality is by content.
+ * in memory is never a tampered one. Equality is by content. The archive form is read and written
+ * by {@link ArtifactCodec}, the DJL model made by {@link ArtifactLoader}.
  *
  * @param manifest what the weights are
  * @param weights  the DJL parameter file bytes
@@ -59,26 +37,18 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
     /** The DJL engine every artifact is made for. */
     public static final String ENGINE = "PyTorch";
 
-    private static final String FORMAT_FIELD = "formatVersion";
-    // Bounds what a hostile or corrupt archive can make us inflate into memory.
-    private static final long MAX_MANIFEST_BYTES = 4L << 20;
-    private static final long MAX_WEIGHTS_BYTES = 1L << 30;
-    // Osprey's shared mapper plus ISO-8601 instants (createdAt): core does not carry
-    // jackson-datatype-jsr310, and the manifest must not depend on whether some other jar brings it.
-    private static final ObjectMapper MAPPER = Json.mapper().copy().registerModule(new SimpleModule("osprey-manifest")
-            .addSerializer(Instant.class, ToStringSerializer.instance)
-            .addDeserializer(Instant.class, new InstantDeserializer()));
-    // A fixed entry time keeps toBytes() a pure function of the content.
-    private static final long ENTRY_TIME = 315532800000L; // 1980-01-01T00:00:00Z, the ZIP epoch
-
     public ModelArtifact {
         Objects.requireNonNull(manifest, "manifest");
         Objects.requireNonNull(weights, "weights");
+        if (weights.length > ArtifactLimits.MAX_MODEL_BYTES) {
+            throw new IllegalArgumentException(weights.length + " bytes of weights: the model size limit is "
+                    + ArtifactLimits.MAX_MODEL_BYTES);
+        }
         weights = weights.clone();
         String actual = sha256(weights);
         if (!actual.equalsIgnoreCase(manifest.weightsSha256())) {
-            throw new IllegalArgumentException("weights checksum " + actual + " does not match the manifest's "
-                    + manifest.weightsSha256() + "; use ModelArtifact.of to compute it");
+            throw new IllegalArgumentException("weights checksum mismatch: manifest says " + manifest.weightsSha256()
+                    + ", " + WEIGHTS_ENTRY + " has " + actual + " (ModelArtifact.of computes it)");
         }
     }
 
@@ -101,6 +71,11 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
         return weights.clone();
     }
 
+    /** The weights themselves, not a copy, for the codec and the loader, which only read them. */
+    byte[] weightBytes() {
+        return weights;
+    }
+
     /**
      * The architecture the manifest names.
      *
@@ -118,56 +93,20 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
 
     /** The archive bytes: the value published on the {@code models} topic. */
     public byte[] toBytes() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(weights.length + 4096);
-        try (ZipOutputStream zip = new ZipOutputStream(out)) {
-            putEntry(zip, MANIFEST_ENTRY, manifestJson());
-            putEntry(zip, WEIGHTS_ENTRY, weights);
-        } catch (IOException e) {
-            // Only in-memory streams are involved.
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return ArtifactCodec.toBytes(this);
     }
 
     /**
      * Parses and checks archive bytes.
      *
-     * @throws InvalidArtifactException if the bytes are not a ZIP, an entry is missing, the manifest
-     *                                  does not parse or names an unknown architecture, or the weights
-     *                                  do not match the manifest's checksum
+     * @throws InvalidArtifactException if the bytes are not a ZIP, an entry is missing or twice there,
+     *                                  an entry passes its {@link ArtifactLimits limits} while inflating
+     *                                  (size, ratio, the declared size), the manifest does not parse,
+     *                                  names an unknown architecture or an input beyond the bounds, or
+     *                                  the weights do not match the manifest's checksum
      */
     public static ModelArtifact fromBytes(byte[] bytes) throws InvalidArtifactException {
-        Objects.requireNonNull(bytes, "bytes");
-        if (bytes.length < 4 || bytes[0] != 'P' || bytes[1] != 'K' || bytes[2] != 3 || bytes[3] != 4) {
-            throw new InvalidArtifactException("not a model artifact: " + bytes.length
-                    + " bytes that do not start with a ZIP header");
-        }
-        byte[] manifestBytes = null;
-        byte[] weightBytes = null;
-        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(bytes))) {
-            for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
-                if (MANIFEST_ENTRY.equals(e.getName())) {
-                    manifestBytes = readBounded(zip, MANIFEST_ENTRY, MAX_MANIFEST_BYTES);
-                } else if (WEIGHTS_ENTRY.equals(e.getName())) {
-                    weightBytes = readBounded(zip, WEIGHTS_ENTRY, MAX_WEIGHTS_BYTES);
-                }
-            }
-        } catch (IOException e) {
-            throw new InvalidArtifactException("model artifact is not a readable ZIP archive: " + e.getMessage(), e);
-        }
-        if (manifestBytes == null) {
-            throw new InvalidArtifactException("model artifact has no " + MANIFEST_ENTRY + " entry");
-        }
-        if (weightBytes == null) {
-            throw new InvalidArtifactException("model artifact has no " + WEIGHTS_ENTRY + " entry");
-        }
-        ModelManifest manifest = parseManifest(manifestBytes);
-        String actual = sha256(weightBytes);
-        if (!actual.equalsIgnoreCase(manifest.weightsSha256())) {
-            throw new InvalidArtifactException("model artifact " + manifest.tag() + ": weights checksum mismatch:"
-                    + " manifest says " + manifest.weightsSha256() + ", " + WEIGHTS_ENTRY + " has " + actual);
-        }
-        return new ModelArtifact(manifest, weightBytes);
+        return ArtifactCodec.fromBytes(bytes);
     }
 
     /** Writes the archive to {@code file} atomically (a temporary file beside it, then a rename). */
@@ -203,36 +142,7 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
      *                                  nothing is left open then
      */
     public Model newModel(Device device) throws InvalidArtifactException {
-        if (manifest.torchScript()) {
-            try {
-                return TorchScriptLoader.load(manifest.tag(), weights, device);
-            } catch (InvalidArtifactException e) {
-                throw new InvalidArtifactException(manifest.tag() + ": " + e.getMessage(), e);
-            }
-        }
-        Architecture arch;
-        try {
-            arch = architecture();
-        } catch (IllegalArgumentException e) {
-            throw new InvalidArtifactException(manifest.tag() + ": " + e.getMessage(), e);
-        }
-        Model model = Model.newInstance(manifest.tag(), device, ENGINE);
-        try {
-            Block block = arch.newBlock(manifest.input(), manifest.classes().size());
-            model.setBlock(block);
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(weights))) {
-                block.loadParameters(model.getNDManager(), in);
-                if (in.read() != -1) {
-                    throw new MalformedModelException("trailing bytes after the parameters");
-                }
-            }
-            return model;
-        } catch (IOException | MalformedModelException | RuntimeException e) {
-            model.close();
-            throw new InvalidArtifactException(manifest.tag() + ": weights do not load into a " + arch.id()
-                    + " block for input " + manifest.input() + " and " + manifest.classes().size() + " classes: "
-                    + e.getMessage(), e);
-        }
+        return ArtifactLoader.load(this, device);
     }
 
     /** {@link #newModel(Device)} on DJL's default device: a GPU if the engine sees one, else the CPU. */
@@ -246,100 +156,6 @@ public record ModelArtifact(ModelManifest manifest, byte[] weights) {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
-        }
-    }
-
-    private byte[] manifestJson() throws JsonProcessingException {
-        ObjectMapper mapper = MAPPER;
-        ObjectNode node = mapper.createObjectNode();
-        node.put(FORMAT_FIELD, FORMAT_VERSION);
-        node.setAll((ObjectNode) mapper.valueToTree(manifest));
-        return mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(node);
-    }
-
-    private static ModelManifest parseManifest(byte[] json) throws InvalidArtifactException {
-        ObjectMapper mapper = MAPPER;
-        ModelManifest manifest;
-        try {
-            JsonNode tree = mapper.readTree(json);
-            if (tree == null || !tree.isObject()) {
-                throw new InvalidArtifactException(MANIFEST_ENTRY + " is not a JSON object");
-            }
-            JsonNode format = tree.get(FORMAT_FIELD);
-            if (format == null || !format.canConvertToInt()) {
-                throw new InvalidArtifactException(MANIFEST_ENTRY + " has no integer " + FORMAT_FIELD);
-            }
-            if (format.asInt() < 1 || format.asInt() > FORMAT_VERSION) {
-                throw new InvalidArtifactException(MANIFEST_ENTRY + " has " + FORMAT_FIELD + " " + format.asInt()
-                        + "; this Osprey reads 1 to " + FORMAT_VERSION);
-            }
-            ((ObjectNode) tree).remove(FORMAT_FIELD);
-            manifest = mapper.treeToValue(tree, ModelManifest.class);
-        } catch (IOException e) {
-            String head = new String(json, 0, Math.min(json.length, 80), StandardCharsets.UTF_8);
-            throw new InvalidArtifactException("bad " + MANIFEST_ENTRY + ": " + firstLine(e.getMessage())
-                    + " (starts with: " + head.strip() + ")", e);
-        }
-        try {
-            if (!manifest.torchScript()) {
-                Architecture.fromId(manifest.architecture());
-            }
-        } catch (IllegalArgumentException e) {
-            throw new InvalidArtifactException("model artifact " + manifest.tag() + ": " + e.getMessage(), e);
-        }
-        return manifest;
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
-    }
-
-    private static void putEntry(ZipOutputStream zip, String name, byte[] data) throws IOException {
-        ZipEntry entry = new ZipEntry(name);
-        entry.setTime(ENTRY_TIME);
-        zip.putNextEntry(entry);
-        zip.write(data);
-        zip.closeEntry();
-    }
-
-    private static byte[] readBounded(InputStream in, String name, long max) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[1 << 16];
-        long total = 0;
-        for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-            total += n;
-            if (total > max) {
-                throw new IOException(name + " is larger than " + max + " bytes");
-            }
-            out.write(buf, 0, n);
-        }
-        return out.toByteArray();
-    }
-
-    /** Reads an ISO-8601 instant such as {@code 2025-01-02T03:04:05Z}, as {@link Instant#toString()} writes it. */
-    private static final class InstantDeserializer extends StdScalarDeserializer<Instant> {
-
-        private static final long serialVersionUID = 1L;
-
-        InstantDeserializer() {
-            super(Instant.class);
-        }
-
-        @Override
-        public Instant deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
-            String text = p.getValueAsString();
-            if (text == null) {
-                return (Instant) ctx.handleUnexpectedToken(Instant.class, p);
-            }
-            try {
-                return Instant.parse(text.trim());
-            } catch (DateTimeParseException e) {
-                return (Instant) ctx.handleWeirdStringValue(Instant.class, text, "not an ISO-8601 instant");
-            }
         }
     }
 

@@ -7,41 +7,60 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
 import dev.osprey.core.image.InputSpec;
+import java.util.Random;
 
 /**
- * The smoke test a model passes before it serves: one forward pass on a batch of two zero
- * images must give finite logits of shape {@code (2, classes)}. Catches weights that load but
- * do not fit the input (an MLP trained on another image size), a wrong class count, and
- * NaN weights, before the model replaces a working one. A model whose manifest says its outputs are
- * probabilities must give rows in [0, 1] that sum to 1, or the classifier would serve scores that are not.
+ * The test a model passes before it serves: it has at most {@link ArtifactLimits#MAX_PARAMETERS}
+ * parameters, and one forward pass on a full-size batch of realistic images (a black one, a white
+ * one, the rest random pixels, normalised as the manifest says) gives finite logits of shape
+ * {@code (batch, classes)}. Catches weights that load but do not fit the input (an MLP trained on
+ * another image size), a wrong class count, NaN or overflowing weights that zeros alone would not
+ * reveal, and a forward pass that throws at the batch size it will serve, before the model
+ * replaces a working one. A model whose manifest says its outputs are probabilities must give rows
+ * in [0, 1] that sum to 1, or the classifier would serve scores that are not.
  */
 public final class ModelCheck {
 
-    private static final int BATCH = 2;
+    /** The batch size {@link #verify(Model, ModelManifest)} checks with. */
+    public static final int DEFAULT_BATCH = 32;
+    // Bounds the check's own input tensor (64 MiB of floats) whatever the batch size and input shape.
+    private static final long MAX_CHECK_VALUES = 16L << 20;
+    private static final long SEED = 20_250_102L;
     // float32 softmax rows sum to 1 within a few ulps per class.
     private static final double PROBABILITY_TOLERANCE = 1e-4;
 
     private ModelCheck() {
     }
 
+    /** {@link #verify(Model, ModelManifest, int)} with a batch of {@link #DEFAULT_BATCH}. */
+    public static void verify(Model model, ModelManifest m) throws InvalidArtifactException {
+        verify(model, m, DEFAULT_BATCH);
+    }
+
     /**
-     * Runs the check.
+     * Runs the check with {@code batch} images (fewer if that many of the model's input would pass
+     * 64 MiB; at least 2).
      *
      * @throws InvalidArtifactException saying what was wrong
      */
-    public static void verify(Model model, ModelManifest m) throws InvalidArtifactException {
+    public static void verify(Model model, ModelManifest m, int batch) throws InvalidArtifactException {
         Block block = model.getBlock();
         if (block == null) {
             throw new InvalidArtifactException(m.tag() + ": the model has no block");
         }
+        ArtifactLimits.checkParameters(m, parameters(block));
         InputSpec in = m.input();
-        Shape expected = new Shape(BATCH, m.classes().size());
+        int n = (int) Math.max(2, Math.min(batch, MAX_CHECK_VALUES / in.size()));
+        Shape expected = new Shape(n, m.classes().size());
         // A per-call manager: every array of the check is freed when it closes.
         try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDArray zeros = manager.zeros(new Shape(BATCH, in.channels(), in.height(), in.width()), DataType.FLOAT32);
-            NDList out = block.forward(new ParameterStore(manager, false), new NDList(zeros), false);
+            NDArray images = manager.create(images(n, in, m.normalization()),
+                    new Shape(n, in.channels(), in.height(), in.width()));
+            NDList out = block.forward(new ParameterStore(manager, false), new NDList(images), false);
             if (out.size() != 1) {
                 throw new InvalidArtifactException(m.tag() + ": the block returned " + out.size()
                         + " outputs, expected 1");
@@ -52,10 +71,10 @@ public final class ModelCheck {
                         + " for input " + in + ", expected " + expected);
             }
             float[] values = logits.toType(DataType.FLOAT32, false).toFloatArray();
-            for (float v : values) {
-                if (!Float.isFinite(v)) {
-                    throw new InvalidArtifactException(m.tag() + ": output is not finite (" + v
-                            + "): the weights are broken");
+            for (int i = 0; i < values.length; i++) {
+                if (!Float.isFinite(values[i])) {
+                    throw new InvalidArtifactException(m.tag() + ": output " + values[i] + " for check image "
+                            + i / m.classes().size() + " of " + n + ": the weights are broken");
                 }
             }
             if (m.outputsProbabilities() && !areProbabilities(values, m.classes().size())) {
@@ -63,7 +82,7 @@ public final class ModelCheck {
                         + ModelManifest.PROBABILITIES + ", but the rows are not in [0, 1] or do not sum to 1");
             }
         } catch (RuntimeException e) {
-            throw new InvalidArtifactException(m.tag() + ": forward pass on a zero batch of " + in
+            throw new InvalidArtifactException(m.tag() + ": forward pass on a check batch of " + n + " x " + in
                     + " failed: " + TorchScriptImport.torchMessage(e.getMessage()), e);
         }
     }
@@ -87,5 +106,32 @@ public final class ModelCheck {
             }
         }
         return true;
+    }
+
+    private static long parameters(Block block) {
+        long count = 0;
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            if (p.getValue().isInitialized()) {
+                count += p.getValue().getArray().size();
+            }
+        }
+        return count;
+    }
+
+    /** {@code n} CHW images, normalised: black, white, then seeded random pixels. */
+    private static float[] images(int n, InputSpec in, Normalization norm) {
+        Random random = new Random(SEED);
+        int plane = in.height() * in.width();
+        float[] values = new float[n * in.size()];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < in.channels(); c++) {
+                int base = i * in.size() + c * plane;
+                for (int p = 0; p < plane; p++) {
+                    int pixel = i == 0 ? 0 : i == 1 ? 255 : random.nextInt(256);
+                    values[base + p] = norm.apply(pixel, c);
+                }
+            }
+        }
+        return values;
     }
 }

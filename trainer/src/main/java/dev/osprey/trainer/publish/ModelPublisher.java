@@ -1,10 +1,15 @@
 package dev.osprey.trainer.publish;
 
+import ai.djl.Device;
+import ai.djl.Model;
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.model.InvalidArtifactException;
 import dev.osprey.core.model.ModelArtifact;
+import dev.osprey.core.model.ModelCheck;
 import dev.osprey.core.model.ModelManifest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,11 +61,43 @@ public final class ModelPublisher implements AutoCloseable {
         return new KafkaProducer<>(settings.publisherProperties(name, clientId), new StringSerializer(), new ByteArraySerializer());
     }
 
-    /** The newest artifact of {@code name} on the topic, if any (a record that no longer parses is skipped). */
+    /**
+     * What {@code models} holds for one name.
+     *
+     * @param newestUsable   the highest version that parses, loads and passes {@link ModelCheck}: what
+     *                       classifiers serve, and what a run fine-tunes from
+     * @param highestVersion the highest version number any readable record of the name takes, usable or
+     *                       not (a refused v5 still takes v5), or 0
+     */
+    public record Versions(Optional<ModelArtifact> newestUsable, int highestVersion) {
+    }
+
+    /** Where a readable record of a name sits, remembered instead of its bytes. */
+    private record Found(TopicPartition partition, long offset, int version) {
+    }
+
+    /**
+     * Reads {@code models} for {@code name}: records that do not parse are skipped, and the newest
+     * that parse are loaded and checked one by one until one passes, each bad one skipped with a log
+     * line. Only one artifact is in memory at a time.
+     */
+    public Versions versions(String name) {
+        return read(name, true);
+    }
+
+    /** The newest usable artifact of {@code name} on the topic, if any; see {@link #versions(String)}. */
     public Optional<ModelArtifact> latest(String name) {
+        return versions(name).newestUsable();
+    }
+
+    /** The highest version of {@code name} on the topic, usable or not, or 0. */
+    public int latestVersion(String name) {
+        return read(name, false).highestVersion();
+    }
+
+    private Versions read(String name, boolean findUsable) {
         Properties p = settings.modelReaderProperties();
         String topic = settings.topics().models();
-        ModelArtifact newest = null;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> parts = c.partitionsFor(topic, TIMEOUT).stream()
@@ -68,32 +105,79 @@ public final class ModelPublisher implements AutoCloseable {
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts, TIMEOUT);
+            List<Found> found = new ArrayList<>();
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
                 if (System.nanoTime() > deadline) {
                     throw new KafkaException("timed out reading " + topic);
                 }
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (name.equals(r.key()) && r.value() != null) {
-                        try {
-                            ModelArtifact a = ModelArtifact.fromBytes(r.value());
-                            if (newest == null || a.manifest().version() > newest.manifest().version()) {
-                                newest = a;
-                            }
-                        } catch (InvalidArtifactException e) {
-                            LOG.warn("skipping an unreadable artifact at {}-{}@{}: {}", topic, r.partition(),
-                                    r.offset(), e.getMessage());
-                        }
+                    parse(r, name).ifPresent(a -> found.add(new Found(new TopicPartition(r.topic(), r.partition()),
+                            r.offset(), a.manifest().version())));
+                }
+            }
+            int highest = found.stream().mapToInt(Found::version).max().orElse(0);
+            if (!findUsable) {
+                return new Versions(Optional.empty(), highest);
+            }
+            found.sort(Comparator.comparingInt(Found::version).thenComparingLong(Found::offset).reversed());
+            for (Found f : found) {
+                Optional<ModelArtifact> usable = reread(c, f).flatMap(r -> parse(r, name)).filter(a -> usable(a, f));
+                if (usable.isPresent()) {
+                    return new Versions(usable, highest);
+                }
+            }
+            return new Versions(Optional.empty(), highest);
+        }
+    }
+
+    /** The artifact in {@code r} if it is a readable one of {@code name}; else empty, logged. */
+    private Optional<ModelArtifact> parse(ConsumerRecord<String, byte[]> r, String name) {
+        if (!name.equals(r.key()) || r.value() == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ModelArtifact.fromBytes(r.value()));
+        } catch (InvalidArtifactException | RuntimeException e) {
+            LOG.warn("skipping an unreadable artifact at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Whether {@code a} loads and passes the check classifiers make; logs why not. */
+    private static boolean usable(ModelArtifact a, Found where) {
+        try (Model model = a.newModel(Device.cpu())) {
+            ModelCheck.verify(model, a.manifest());
+            return true;
+        } catch (InvalidArtifactException | RuntimeException e) {
+            LOG.warn("skipping {} at {}-{}@{}, which classifiers refuse too: {}", a.manifest().tag(),
+                    where.partition().topic(), where.partition().partition(), where.offset(), e.getMessage());
+            return false;
+        }
+    }
+
+    /** The record at {@code f}, unless compaction removed it since the scan. */
+    private static Optional<ConsumerRecord<String, byte[]>> reread(KafkaConsumer<String, byte[]> c, Found f) {
+        List<TopicPartition> others = c.assignment().stream().filter(tp -> !tp.equals(f.partition())).toList();
+        c.pause(others);
+        try {
+            c.seek(f.partition(), f.offset());
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (c.position(f.partition()) <= f.offset()) {
+                if (System.nanoTime() > deadline) {
+                    throw new KafkaException("timed out re-reading " + f.partition() + "@" + f.offset());
+                }
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.offset() >= f.offset()) {
+                        return r.offset() == f.offset() ? Optional.of(r) : Optional.empty();
                     }
                 }
             }
+            return Optional.empty();
+        } finally {
+            c.resume(others);
         }
-        return Optional.ofNullable(newest);
-    }
-
-    /** The newest published version of {@code name}, or 0. */
-    public int latestVersion(String name) {
-        return latest(name).map(a -> a.manifest().version()).orElse(0);
     }
 
     /**

@@ -140,7 +140,8 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
         }
 
         private RunReport decide() throws RunFailure {
-            Optional<ModelArtifact> serving = publisher.latest(model);
+            ModelPublisher.Versions before = publisher.versions(model);
+            Optional<ModelArtifact> serving = before.newestUsable();
             TrainingSets sets = TrainingSets.assemble(base, feedback.all(), config.gate(), config.run(),
                     SEED + number);
             LOG.info("run {} of {}: training on {} ({} images), validating on {}, gating on {}; {}", id, model,
@@ -176,9 +177,11 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
                 return report(REJECTED, candidate, servingScore, null, rejection);
             }
             // Checked before "accepted" is emitted, so that "accepted" means "about to be published".
+            // Compared with the highest version at the start, not the serving one: a refused newer
+            // record (say a broken v5 above a good v4) must not fail every run.
             int latest = publisher.latestVersion(model);
             int expected = servingVersion == null ? 0 : servingVersion;
-            if (latest != expected) {
+            if (latest != before.highestVersion()) {
                 String stale = "v" + latest + " was published during the run (it started from v" + expected
                         + "); this candidate was not judged against it, so it is not published";
                 throw new RunFailure(stale);
