@@ -1,15 +1,14 @@
 package dev.osprey.classifier.batch;
 
 import dev.osprey.core.config.KafkaSettings;
+import dev.osprey.core.topic.TopicReader;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -46,32 +45,15 @@ public final class KafkaInputReplayer implements InputReplayer {
 
     @Override
     public long logStartOffset(TopicPartition partition) {
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(settings.imageReaderProperties(), new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            return c.beginningOffsets(List.of(partition), TIMEOUT).get(partition);
+        try (TopicReader reader = new TopicReader(settings.imageReaderProperties())) {
+            return reader.beginningOffset(partition, TIMEOUT);
         }
     }
 
     @Override
     public List<ConsumerRecord<String, byte[]>> read(TopicPartition partition, long from, long to) {
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(settings.imageReaderProperties(), new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            c.assign(List.of(partition));
-            c.seek(partition, from);
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (c.position(partition) < to) {
-                if (System.nanoTime() > deadline) {
-                    throw new KafkaException("timed out re-reading " + partition + " [" + from + ", " + to
-                            + "): reached " + c.position(partition));
-                }
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (r.offset() < to) {
-                        out.add(r);
-                    }
-                }
-            }
+        try (TopicReader reader = new TopicReader(settings.imageReaderProperties())) {
+            return reader.range(partition, from, to, TIMEOUT);
         }
-        return out;
     }
 }

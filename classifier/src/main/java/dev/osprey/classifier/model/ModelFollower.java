@@ -7,6 +7,7 @@ import dev.osprey.core.model.InvalidArtifactException;
 import dev.osprey.core.model.ModelArtifact;
 import dev.osprey.core.model.ModelCheck;
 import dev.osprey.core.model.ModelManifest;
+import dev.osprey.core.topic.TopicReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,16 +22,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +54,8 @@ public final class ModelFollower implements AutoCloseable {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration REREAD_TIMEOUT = Duration.ofSeconds(60);
+    /** Reading the whole topic once at start; a slower read is retried like any Kafka error. */
+    private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(5);
     // A hostile producer could write many names; beyond this many, others are ignored silently.
     private static final int MAX_LOGGED_NAMES = 100;
 
@@ -90,7 +88,7 @@ public final class ModelFollower implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile String name;
     private volatile boolean running = true;
-    private volatile KafkaConsumer<String, byte[]> consumer;
+    private volatile TopicReader consumer;
 
     /**
      * @param consumerProps a group-less reader of {@code models} ({@code KafkaSettings.modelReaderProperties()})
@@ -131,8 +129,7 @@ public final class ModelFollower implements AutoCloseable {
         try {
             Duration backoff = FIRST_BACKOFF;
             while (running) {
-                try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
-                        new ByteArrayDeserializer())) {
+                try (TopicReader c = new TopicReader(consumerProps)) {
                     consumer = c;
                     if (running) {
                         follow(c);
@@ -160,16 +157,10 @@ public final class ModelFollower implements AutoCloseable {
     }
 
     /** Catches up once (or resumes where a failed consumer left off), then follows for ever. */
-    private void follow(KafkaConsumer<String, byte[]> c) {
-        List<TopicPartition> partitions = c.partitionsFor(topic, METADATA_TIMEOUT).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
-        if (partitions.isEmpty()) {
-            throw new UnknownTopicOrPartitionException("topic " + topic + " does not exist (yet)");
-        }
-        c.assign(partitions);
+    private void follow(TopicReader c) {
+        List<TopicPartition> partitions = c.assignAll(topic, METADATA_TIMEOUT);
         if (resume.isEmpty()) {
-            c.seekToBeginning(partitions);
-            catchUp(c, partitions);
+            catchUp(c);
         } else {
             partitions.forEach(tp -> c.seek(tp, resume.getOrDefault(tp, 0L)));
         }
@@ -185,17 +176,13 @@ public final class ModelFollower implements AutoCloseable {
      * Reads what the topic holds now, remembering only where the served name's records are, then
      * re-reads them newest first until one serves (or is not newer than the serving one).
      */
-    private void catchUp(KafkaConsumer<String, byte[]> c, List<TopicPartition> partitions) {
-        Map<TopicPartition, Long> end = c.endOffsets(partitions, METADATA_TIMEOUT);
+    private void catchUp(TopicReader c) {
         List<Candidate> candidates = new ArrayList<>();
-        while (running && partitions.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-            for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                if (r.offset() < end.get(tp) && accepts(r)) {
-                    candidates.add(new Candidate(tp, r.offset()));
-                }
+        Map<TopicPartition, Long> end = c.readToEnd(CATCH_UP_TIMEOUT, () -> running, r -> {
+            if (accepts(r)) {
+                candidates.add(new Candidate(new TopicPartition(r.topic(), r.partition()), r.offset()));
             }
-        }
+        });
         LOG.info("{} holds {} record(s) of model {}", topic, candidates.size(), name == null ? "(none yet)" : name);
         // Newest first by offset: the order of publication, which a producer cannot fake as it can timestamps.
         candidates.sort(Comparator.comparingLong(Candidate::offset).reversed());
@@ -203,40 +190,14 @@ public final class ModelFollower implements AutoCloseable {
             if (!running) {
                 return;
             }
-            Outcome outcome = reread(c, candidate).map(this::offer).orElse(Outcome.IGNORED);
+            Outcome outcome = c.recordAt(candidate.partition(), candidate.offset(), REREAD_TIMEOUT, () -> running)
+                    .map(this::offer).orElse(Outcome.IGNORED);
             if (outcome == Outcome.SWAPPED || outcome == Outcome.STALE) {
                 break;
             }
         }
         end.forEach(c::seek);
         resume.putAll(end);
-    }
-
-    /** The record at {@code candidate}, unless compaction removed it since the scan. */
-    private Optional<ConsumerRecord<String, byte[]>> reread(KafkaConsumer<String, byte[]> c, Candidate candidate) {
-        List<TopicPartition> others = c.assignment().stream().filter(tp -> !tp.equals(candidate.partition())).toList();
-        c.pause(others);
-        try {
-            c.seek(candidate.partition(), candidate.offset());
-            long deadline = System.nanoTime() + REREAD_TIMEOUT.toNanos();
-            while (running) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (r.offset() >= candidate.offset()) {
-                        return r.offset() == candidate.offset() ? Optional.of(r) : Optional.empty();
-                    }
-                }
-                if (c.position(candidate.partition()) > candidate.offset()) {
-                    return Optional.empty();
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("could not re-read " + topic + "-" + candidate.partition().partition()
-                            + "@" + candidate.offset() + " in " + REREAD_TIMEOUT.toSeconds() + " s");
-                }
-            }
-            return Optional.empty();
-        } finally {
-            c.resume(others);
-        }
     }
 
     /**
@@ -337,7 +298,7 @@ public final class ModelFollower implements AutoCloseable {
     public void close() throws InterruptedException {
         running = false;
         closed.countDown();
-        KafkaConsumer<String, byte[]> c = consumer;
+        TopicReader c = consumer;
         if (c != null) {
             c.wakeup();
         }

@@ -7,25 +7,21 @@ import dev.osprey.core.model.InvalidArtifactException;
 import dev.osprey.core.model.ModelArtifact;
 import dev.osprey.core.model.ModelCheck;
 import dev.osprey.core.model.ModelManifest;
+import dev.osprey.core.topic.TopicReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,33 +92,19 @@ public final class ModelPublisher implements AutoCloseable {
     }
 
     private Versions read(String name, boolean findUsable) {
-        Properties p = settings.modelReaderProperties();
-        String topic = settings.topics().models();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic, TIMEOUT).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts, TIMEOUT);
+        try (TopicReader reader = new TopicReader(settings.modelReaderProperties())) {
+            reader.assignAll(settings.topics().models(), TIMEOUT);
             List<Found> found = new ArrayList<>();
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new KafkaException("timed out reading " + topic);
-                }
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    parse(r, name).ifPresent(a -> found.add(new Found(new TopicPartition(r.topic(), r.partition()),
-                            r.offset(), a.manifest().version())));
-                }
-            }
+            reader.readToEnd(TIMEOUT, () -> true, r -> parse(r, name).ifPresent(a -> found.add(
+                    new Found(new TopicPartition(r.topic(), r.partition()), r.offset(), a.manifest().version()))));
             int highest = found.stream().mapToInt(Found::version).max().orElse(0);
             if (!findUsable) {
                 return new Versions(Optional.empty(), highest);
             }
             found.sort(Comparator.comparingInt(Found::version).thenComparingLong(Found::offset).reversed());
             for (Found f : found) {
-                Optional<ModelArtifact> usable = reread(c, f).flatMap(r -> parse(r, name)).filter(a -> usable(a, f));
+                Optional<ModelArtifact> usable = reader.recordAt(f.partition(), f.offset(), TIMEOUT, () -> true)
+                        .flatMap(r -> parse(r, name)).filter(a -> usable(a, f));
                 if (usable.isPresent()) {
                     return new Versions(usable, highest);
                 }
@@ -154,29 +136,6 @@ public final class ModelPublisher implements AutoCloseable {
             LOG.warn("skipping {} at {}-{}@{}, which classifiers refuse too: {}", a.manifest().tag(),
                     where.partition().topic(), where.partition().partition(), where.offset(), e.getMessage());
             return false;
-        }
-    }
-
-    /** The record at {@code f}, unless compaction removed it since the scan. */
-    private static Optional<ConsumerRecord<String, byte[]>> reread(KafkaConsumer<String, byte[]> c, Found f) {
-        List<TopicPartition> others = c.assignment().stream().filter(tp -> !tp.equals(f.partition())).toList();
-        c.pause(others);
-        try {
-            c.seek(f.partition(), f.offset());
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (c.position(f.partition()) <= f.offset()) {
-                if (System.nanoTime() > deadline) {
-                    throw new KafkaException("timed out re-reading " + f.partition() + "@" + f.offset());
-                }
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (r.offset() >= f.offset()) {
-                        return r.offset() == f.offset() ? Optional.of(r) : Optional.empty();
-                    }
-                }
-            }
-            return Optional.empty();
-        } finally {
-            c.resume(others);
         }
     }
 
