@@ -203,7 +203,7 @@ public final class TrainerApp implements AutoCloseable {
 
     /** One prediction checked against its label: windowed accuracy, confusion matrix, rollback judge. */
     private void outcome(Outcome o) {
-        live.record(o);
+        // The matrix first, so a live-accuracy event fired by this outcome's window includes it.
         confusion.record(o).ifPresent(stats -> {
             if (o.label() >= 0 && o.label() < VersionStats.MAX_CLASSES
                     && o.predicted() >= 0 && o.predicted() < VersionStats.MAX_CLASSES) {
@@ -213,6 +213,7 @@ public final class TrainerApp implements AutoCloseable {
                 rollback.outcomeCounted(confusion.versions(o.model()));
             }
         });
+        live.record(o);
     }
 
     /**

@@ -101,15 +101,17 @@ public final class VersionStats {
     }
 
     /**
-     * For {@code /status} and events: version, outcomes, accuracy, per-class accuracy (null for a
-     * class never seen as a label) and the matrix as rows.
+     * For {@code /status} and events: version, outcomes, accuracy (absent before the first outcome),
+     * per-class accuracy (null for a class never seen as a label) and the matrix as rows.
      */
     public synchronized Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("version", version);
         m.put("outcomes", outcomes);
         m.put("correct", correct);
-        m.put("accuracy", outcomes == 0 ? null : (double) correct / outcomes);
+        if (outcomes > 0) {
+            m.put("accuracy", (double) correct / outcomes); // absent, not null: event details hold no nulls
+        }
         List<Double> perClass = new ArrayList<>();
         List<List<Long>> rows = new ArrayList<>();
         for (int i = 0; i < matrix.length; i++) {

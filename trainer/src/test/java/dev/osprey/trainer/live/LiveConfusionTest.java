@@ -2,6 +2,7 @@ package dev.osprey.trainer.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osprey.core.format.TrainingEvent;
 import dev.osprey.trainer.TrainerMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
@@ -71,6 +72,19 @@ class LiveConfusionTest {
         assertThat(added).containsExactly("v1", "v2", "v3");
         assertThat(registry.find("osprey.trainer.live.class.accuracy").tag("version", "1").gauges()).isEmpty();
         assertThat(registry.find("osprey.trainer.live.class.accuracy").tag("version", "3").gauges()).hasSize(1);
+    }
+
+    @Test
+    void itsMapGoesOnAnEventEvenBeforeTheFirstOutcome() {
+        VersionStats empty = new VersionStats("m", 4);
+        assertThat(empty.toMap()).doesNotContainKey("accuracy").containsEntry("outcomes", 0L);
+        record(4, 2, 2, 1);
+        TrainingEvent event = TrainingEvent.ofVersion("live-accuracy", "m", 4, "x",
+                confusion.stats("m", 4).orElseThrow().toMap());
+        assertThat(TrainingEvent.serde().fromBytes(TrainingEvent.serde().toBytes(event)).details())
+                .containsEntry("accuracy", 1.0).containsKey("confusion");
+        assertThat(TrainingEvent.ofVersion("live-accuracy", "m", 4, "x", empty.toMap()).details())
+                .doesNotContainKey("accuracy");
     }
 
     @Test
