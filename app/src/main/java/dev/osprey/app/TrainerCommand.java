@@ -12,6 +12,7 @@ import dev.osprey.trainer.publish.ModelPublisher;
 import dev.osprey.trainer.publish.SeedModel;
 import dev.osprey.trainer.run.BaseData;
 import dev.osprey.trainer.run.GateSettings;
+import dev.osprey.trainer.rollback.RollbackSettings;
 import dev.osprey.trainer.run.RunSettings;
 import dev.osprey.trainer.train.TrainingSpec;
 import dev.osprey.trainer.trigger.HttpSettings;
@@ -112,9 +113,26 @@ final class TrainerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int httpPort;
 
-    @Option(names = "--application-id", defaultValue = TrainerConfig.DEFAULT_APPLICATION_ID,
-            description = "Kafka Streams application id (default: ${DEFAULT-VALUE}, after the topic prefix).")
+    @Option(names = "--application-id",
+            description = "Kafka Streams application id, after the topic prefix (default: "
+                    + TrainerConfig.DEFAULT_APPLICATION_ID + "-<model>, so one per model).")
     String applicationId;
+
+    @Option(names = "--rollback", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Roll a swapped-in version back by itself when its live accuracy is significantly "
+                    + "below the previous version's (default: on; --no-rollback turns it off).")
+    boolean rollback;
+
+    @Option(names = "--rollback-threshold", paramLabel = "X", defaultValue = "" + RollbackSettings.DEFAULT_THRESHOLD,
+            description = "Roll back when the new version is worse by more than X (0..1), and significantly so "
+                    + "(two-proportion z-test, p < " + RollbackSettings.DEFAULT_ALPHA + ") "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double rollbackThreshold;
+
+    @Option(names = "--rollback-min-images", paramLabel = "N", defaultValue = "" + RollbackSettings.DEFAULT_MIN_IMAGES,
+            description = "Labelled live images each version needs before a rollback is judged "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int rollbackMinImages;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "Kafka Streams state directory, a cache of the changelogs (default: a fresh temporary one).")
@@ -122,7 +140,8 @@ final class TrainerCommand implements Callable<Integer> {
 
     TrainerConfig config(KafkaSettings settings, String modelName) {
         TrainerConfig c = new TrainerConfig(settings,
-                settings.topicPrefix() + applicationId, modelName, Architecture.fromId(arch),
+                applicationId == null ? TrainerConfig.defaultApplicationId(settings, modelName)
+                        : settings.topicPrefix() + applicationId, modelName, Architecture.fromId(arch),
                 new TriggerSettings(retrainEvery, minLiveAccuracy, accuracyWindow,
                         TriggerSettings.DEFAULT_COALESCE_DELAY, duration("--min-retrain-interval", minRetrainInterval)),
                 GateSettings.defaults().withTolerance(tolerance),
@@ -130,7 +149,8 @@ final class TrainerCommand implements Callable<Integer> {
                         RunSettings.defaults().feedbackShare(), Duration.ZERO),
                 duration("--join-window", joinWindow),
                 new HttpSettings(api.host, httpPort, api.access()),
-                Optional.empty());
+                Optional.empty(),
+                new RollbackSettings(rollback, rollbackThreshold, rollbackMinImages, RollbackSettings.DEFAULT_ALPHA));
         return stateDir == null ? c : c.withStateDir(stateDir);
     }
 

@@ -40,9 +40,12 @@ class TrainerCommandTest {
         TrainerCommand cmd = new TrainerCommand();
         new CommandLine(cmd).parseArgs("--retrain-every", "50", "--min-live-accuracy", "0.7", "--accuracy-window",
                 "100", "--epochs", "2", "--max-run-time", "90s", "--join-window", "30m", "--http-port", "0",
-                "--tolerance", "0.01", "--arch", "cnn");
+                "--tolerance", "0.01", "--arch", "cnn", "--rollback-threshold", "0.1", "--rollback-min-images", "300");
         TrainerConfig c = cmd.config(KafkaSettings.of("localhost:9092", "p-"), "m");
-        assertThat(c.applicationId()).isEqualTo("p-osprey-trainer");
+        assertThat(c.applicationId()).as("one application id per model").isEqualTo("p-osprey-trainer-m");
+        assertThat(c.rollback().enabled()).isTrue();
+        assertThat(c.rollback().threshold()).isEqualTo(0.1);
+        assertThat(c.rollback().minImages()).isEqualTo(300);
         assertThat(c.triggers().retrainEvery()).isEqualTo(50);
         assertThat(c.triggers().minLiveAccuracy()).isEqualTo(0.7);
         assertThat(c.triggers().accuracyWindow()).isEqualTo(100);
@@ -52,6 +55,15 @@ class TrainerCommandTest {
         assertThat(c.http().port()).isZero();
         assertThat(c.gate().tolerance()).isEqualTo(0.01);
         assertThat(c.architecture().id()).isEqualTo("cnn");
+    }
+
+    @Test
+    void anExplicitApplicationIdAndNoRollbackAreKept() {
+        TrainerCommand cmd = new TrainerCommand();
+        new CommandLine(cmd).parseArgs("--application-id", "mine", "--no-rollback");
+        TrainerConfig c = cmd.config(KafkaSettings.of("localhost:9092", "p-"), "m");
+        assertThat(c.applicationId()).isEqualTo("p-mine");
+        assertThat(c.rollback().enabled()).isFalse();
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.osprey.trainer;
 import dev.osprey.core.model.Architecture;
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.topic.OspreyTopics;
+import dev.osprey.trainer.rollback.RollbackSettings;
 import dev.osprey.trainer.run.GateSettings;
 import dev.osprey.trainer.run.RunSettings;
 import dev.osprey.trainer.trigger.HttpSettings;
@@ -16,7 +17,9 @@ import java.util.Optional;
  * Everything the trainer service is told at start, validated once.
  *
  * @param kafka            where the cluster is, how to connect, and the topic names
- * @param applicationId    Kafka Streams application id; run one trainer per model name
+ * @param applicationId    Kafka Streams application id; the default, {@link #defaultApplicationId},
+ *                         names the model, so trainers of different models never share one and two
+ *                         trainers of one model share theirs (one reads the feedback at a time)
  * @param modelName        the model this trainer retrains and publishes (the key on {@code models})
  * @param architecture     what a run trains from scratch (no model yet, or {@code fresh=true});
  *                         a fine-tune keeps the serving model's architecture
@@ -31,10 +34,12 @@ import java.util.Optional;
  * @param http             the {@code POST /retrain} endpoint
  * @param stateDir         Kafka Streams state directory (a cache: Kafka holds the data); empty uses
  *                         a fresh temporary one, restored from the changelogs at start
+ * @param rollback         automatic rollback of a swapped-in version that does worse live
  */
 public record TrainerConfig(KafkaSettings kafka, String applicationId, String modelName,
                             Architecture architecture, TriggerSettings triggers, GateSettings gate, RunSettings run,
-                            Duration joinWindow, HttpSettings http, Optional<Path> stateDir) {
+                            Duration joinWindow, HttpSettings http, Optional<Path> stateDir,
+                            RollbackSettings rollback) {
 
     public static final String DEFAULT_APPLICATION_ID = "osprey-trainer";
     public static final Duration DEFAULT_JOIN_WINDOW = Duration.ofMinutes(10);
@@ -48,6 +53,7 @@ public record TrainerConfig(KafkaSettings kafka, String applicationId, String mo
         Objects.requireNonNull(joinWindow, "joinWindow");
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(rollback, "rollback");
         if (applicationId == null || applicationId.isBlank()) {
             throw new IllegalArgumentException("application id must not be blank");
         }
@@ -66,9 +72,14 @@ public record TrainerConfig(KafkaSettings kafka, String applicationId, String mo
 
     /** Defaults for model {@code modelName} on the cluster {@code kafka} describes. */
     public static TrainerConfig defaults(KafkaSettings kafka, String modelName) {
-        return new TrainerConfig(kafka, kafka.topicPrefix() + DEFAULT_APPLICATION_ID, modelName,
+        return new TrainerConfig(kafka, defaultApplicationId(kafka, modelName), modelName,
                 Architecture.MLP, TriggerSettings.defaults(), GateSettings.defaults(), RunSettings.defaults(),
-                DEFAULT_JOIN_WINDOW, HttpSettings.defaults(), Optional.empty());
+                DEFAULT_JOIN_WINDOW, HttpSettings.defaults(), Optional.empty(), RollbackSettings.defaults());
+    }
+
+    /** {@code <prefix>osprey-trainer-<model>}: one application, so one active reader, per model. */
+    public static String defaultApplicationId(KafkaSettings kafka, String modelName) {
+        return kafka.topicPrefix() + DEFAULT_APPLICATION_ID + "-" + modelName;
     }
 
     /** Kafka bootstrap servers. */
@@ -83,36 +94,41 @@ public record TrainerConfig(KafkaSettings kafka, String applicationId, String mo
 
     public TrainerConfig withArchitecture(Architecture a) {
         return new TrainerConfig(kafka, applicationId, modelName, a, triggers, gate, run,
-                joinWindow, http, stateDir);
+                joinWindow, http, stateDir, rollback);
     }
 
     public TrainerConfig withTriggers(TriggerSettings t) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, t, gate, run,
-                joinWindow, http, stateDir);
+                joinWindow, http, stateDir, rollback);
     }
 
     public TrainerConfig withGate(GateSettings g) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, g, run,
-                joinWindow, http, stateDir);
+                joinWindow, http, stateDir, rollback);
     }
 
     public TrainerConfig withRun(RunSettings r) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate, r,
-                joinWindow, http, stateDir);
+                joinWindow, http, stateDir, rollback);
     }
 
     public TrainerConfig withJoinWindow(Duration w) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
-                run, w, http, stateDir);
+                run, w, http, stateDir, rollback);
     }
 
     public TrainerConfig withHttp(HttpSettings h) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
-                run, joinWindow, h, stateDir);
+                run, joinWindow, h, stateDir, rollback);
     }
 
     public TrainerConfig withStateDir(Path dir) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
-                run, joinWindow, http, Optional.of(dir));
+                run, joinWindow, http, Optional.of(dir), rollback);
+    }
+
+    public TrainerConfig withRollback(RollbackSettings r) {
+        return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
+                run, joinWindow, http, stateDir, r);
     }
 }

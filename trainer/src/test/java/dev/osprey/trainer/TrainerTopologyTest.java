@@ -144,7 +144,7 @@ class TrainerTopologyTest {
         feedback.pipeInput(new TestRecord<>("p1", pixels(1), labelled(3), T0));
         feedback.pipeInput(new TestRecord<>("p2", correction("p2", 5), json(), T0));
 
-        assertThat(outcomes).containsExactly(new Outcome("m", 1, true), new Outcome("m", 2, false));
+        assertThat(outcomes).containsExactly(new Outcome("m", 1, 3, 3), new Outcome("m", 2, 5, 4));
     }
 
     @Test

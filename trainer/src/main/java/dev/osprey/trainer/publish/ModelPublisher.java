@@ -140,14 +140,37 @@ public final class ModelPublisher implements AutoCloseable {
     }
 
     /**
-     * Publishes {@code artifact} as the next version of {@code name}.
+     * Publishes {@code artifact} as the next version of {@code name}, whatever the newest is.
      *
      * @return the manifest as published (name, version and parent filled in)
      */
     public ModelManifest publish(ModelArtifact artifact, String name, int parentVersion) {
+        return publish(artifact, name, parentVersion, -1);
+    }
+
+    /**
+     * Publishes {@code artifact} as the next version of {@code name} only if the newest version is
+     * still {@code expectedLatest} (0: none yet) once this publisher holds the model's transactional
+     * id: the check happens after {@code initTransactions} has fenced every other publisher of the
+     * name, so of two publishers that both judged against the same version, at most one publishes.
+     *
+     * @throws StalePublishException when another version was published in the meantime; nothing is written
+     */
+    public ModelManifest publishIfLatest(ModelArtifact artifact, String name, int parentVersion, int expectedLatest) {
+        if (expectedLatest < 0) {
+            throw new IllegalArgumentException("expected latest version must be >= 0: " + expectedLatest);
+        }
+        return publish(artifact, name, parentVersion, expectedLatest);
+    }
+
+    private ModelManifest publish(ModelArtifact artifact, String name, int parentVersion, int expectedLatest) {
         try (KafkaProducer<String, byte[]> producer = producerFor(name)) {
             producer.initTransactions(); // fences any other publisher of this name before we read
-            int version = latestVersion(name) + 1;
+            int latest = latestVersion(name);
+            if (expectedLatest >= 0 && latest != expectedLatest) {
+                throw new StalePublishException(name, expectedLatest, latest);
+            }
+            int version = latest + 1;
             ModelArtifact published = artifact.withVersion(name, version, parentVersion);
             byte[] bytes = published.toBytes();
             producer.beginTransaction();

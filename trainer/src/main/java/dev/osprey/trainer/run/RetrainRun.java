@@ -10,6 +10,7 @@ import dev.osprey.trainer.TrainerConfig;
 import dev.osprey.trainer.TrainerMetrics;
 import dev.osprey.trainer.feedback.ExampleSource;
 import dev.osprey.trainer.publish.ModelPublisher;
+import dev.osprey.trainer.publish.StalePublishException;
 import dev.osprey.trainer.train.EpochStats;
 import dev.osprey.trainer.train.Evaluator;
 import dev.osprey.trainer.train.ModelTrainer;
@@ -42,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * point publishes nothing, and the next version number is read from {@code models} at publish time,
  * so versions never repeat or go backwards across restarts. If another version appeared during the
  * run, the candidate was judged against the wrong model: the run fails instead of accepting it, so
- * {@code accepted} always means the candidate is about to be published.
+ * {@code accepted} always means the candidate is about to be published. The same check is made
+ * again inside the publishing transaction ({@link ModelPublisher#publishIfLatest}), after every
+ * other publisher of the model is fenced, so two trainers of one model (or a trainer and a
+ * rollback) cannot both publish a version judged against the same one.
  *
  * <p>A serving model that Osprey cannot fine-tune (one imported from PyTorch as TorchScript) is
  * treated as a champion to beat: the candidate is a fresh model of the configured architecture,
@@ -128,7 +132,7 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
             details.put("reasons", request.reasons());
             details.put("fresh", request.fresh());
             details.put("live", live.get());
-            events.emit(TrainingEvents.event("started", model, id, trigger, request.describe(), details));
+            events.emit(TrainingEvent.run("started", model, id, trigger, request.describe(), details));
             try {
                 return decide();
             } catch (RunFailure e) {
@@ -191,12 +195,16 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
                     : String.format(Locale.ROOT, "candidate %.4f vs serving %.4f (tolerance %.4f)", candidate,
                             servingScore, config.gate().tolerance());
             emitVerdict(ACCEPTED, candidate, servingScore, versus + why, details);
-            ModelManifest published = publisher.publish(withRunInfo(result.artifact(), candidate, sets), model,
-                    expected);
-            TrainingEvent event = new TrainingEvent("published", model, id, published.version(), trigger, null, null,
-                    null, candidate, servingScore, "published " + published.tag(),
-                    Map.of("parentVersion", expected), System.currentTimeMillis());
-            events.emit(event);
+            ModelManifest published;
+            try {
+                published = publisher.publishIfLatest(withRunInfo(result.artifact(), candidate, sets), model,
+                        expected, expected);
+            } catch (StalePublishException e) {
+                // Another publisher (a second trainer, a rollback) got in between the check above and here.
+                throw new RunFailure(e.getMessage());
+            }
+            events.emit(TrainingEvent.published(model, id, trigger, published.version(), candidate, servingScore,
+                    "published " + published.tag(), Map.of("parentVersion", expected)));
             return report(ACCEPTED, candidate, servingScore, published.version(), "published " + published.tag());
         }
 
@@ -263,12 +271,11 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
 
         private void emitVerdict(String type, double candidate, Double serving, String message,
                                  Map<String, Object> details) {
-            events.emit(new TrainingEvent(type, model, id, null, trigger, null, null, null, candidate, serving,
-                    message, details, System.currentTimeMillis()));
+            events.emit(TrainingEvent.verdict(type, model, id, trigger, candidate, serving, message, details));
         }
 
         private RunReport failed(String message) {
-            events.emit(TrainingEvents.event(FAILED, model, id, trigger, message, Map.of()));
+            events.emit(TrainingEvent.run(FAILED, model, id, trigger, message, Map.of()));
             return report(FAILED, null, null, null, message);
         }
 
@@ -280,10 +287,9 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
         @Override
         public void onEpochEnd(EpochStats s) {
             metrics.epoch(model, s.meanLoss(), s.testAccuracy());
-            events.emit(new TrainingEvent("epoch", model, id, null, trigger, s.epoch(), s.meanLoss(), s.testAccuracy(),
-                    null, null, null, Map.of("imagesPerSecond", Math.round(s.imagesPerSecond()),
-                    "seconds", s.trainTime().toMillis() / 1000.0, "complete", s.complete()),
-                    System.currentTimeMillis()));
+            events.emit(TrainingEvent.epoch(model, id, trigger, s.epoch(), s.meanLoss(), s.testAccuracy(),
+                    Map.of("imagesPerSecond", Math.round(s.imagesPerSecond()),
+                            "seconds", s.trainTime().toMillis() / 1000.0, "complete", s.complete())));
         }
     }
 }

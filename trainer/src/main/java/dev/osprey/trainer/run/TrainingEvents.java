@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -79,13 +78,6 @@ public final class TrainingEvents implements AutoCloseable {
     /** Waits until every event sent so far is acknowledged (end of a run). */
     public void flush() {
         producer.flush();
-    }
-
-    /** A plain event: everything but type, model, run, trigger and message absent. */
-    public static TrainingEvent event(String type, String model, String runId, String trigger, String message,
-                                      Map<String, Object> details) {
-        return new TrainingEvent(type, model, runId, null, trigger, null, null, null, null, null, message, details,
-                System.currentTimeMillis());
     }
 
     @Override

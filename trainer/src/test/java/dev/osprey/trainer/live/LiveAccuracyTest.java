@@ -32,10 +32,10 @@ class LiveAccuracyTest {
 
     private void record(String model, int version, int correct, int wrong) {
         for (int i = 0; i < correct; i++) {
-            live.record(new Outcome(model, version, true));
+            live.record(new Outcome(model, version, 1, 1));
         }
         for (int i = 0; i < wrong; i++) {
-            live.record(new Outcome(model, version, false));
+            live.record(new Outcome(model, version, 1, 2));
         }
     }
 

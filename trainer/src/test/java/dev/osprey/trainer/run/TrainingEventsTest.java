@@ -27,7 +27,7 @@ class TrainingEventsTest {
 
     @Test
     void aMessageAndVersionAreKept() {
-        TrainingEvent accepted = TrainingEvents.event("accepted", "m", "r-2", "cli", "0.8700 vs 0.8600", Map.of());
+        TrainingEvent accepted = TrainingEvent.run("accepted", "m", "r-2", "cli", "0.8700 vs 0.8600", Map.of());
         TrainingEvent published = new TrainingEvent("published", "m", "r-2", 3, "cli", null, null, null, null, null,
                 "published m:v3", Map.of(), 0L);
 

@@ -1,14 +1,22 @@
-package dev.osprey.trainer.train;
+package dev.osprey.bench.training;
 
 import dev.osprey.core.dataset.Dataset;
+import dev.osprey.core.dataset.DatasetLocator;
+import dev.osprey.core.dataset.Datasets;
 import dev.osprey.core.dataset.Split;
 import dev.osprey.core.model.Architecture;
+import dev.osprey.trainer.train.EpochStats;
+import dev.osprey.trainer.train.ModelTrainer;
+import dev.osprey.trainer.train.TrainingListener;
+import dev.osprey.trainer.train.TrainingResult;
+import dev.osprey.trainer.train.TrainingSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The full Fashion-MNIST runs behind docs/BENCHMARKS.md (training); a program, not a test (minutes long).
+ * The full Fashion-MNIST runs behind docs/BENCHMARKS.md (training); a program that prints numbers,
+ * not a test (minutes long). The dataset is {@code $OSPREY_DATA}, else Debian's Fashion-MNIST.
  * Arguments: architecture id, then optionally epochs, batch size, learning rate, max shift, optimizer
  * ({@code adam} or {@code sgd}), weight decay, and an output file; {@code -} keeps a default.
  */
@@ -39,8 +47,9 @@ public final class MeasureTraining {
         if (given(args, 6)) {
             spec = spec.withWeightDecay(Float.parseFloat(args[6]));
         }
-        Dataset train = FashionMnist.load(Split.TRAIN);
-        Dataset test = FashionMnist.load(Split.TEST);
+        Path data = DatasetLocator.resolve(null, System.getenv());
+        Dataset train = Datasets.load(data, Split.TRAIN);
+        Dataset test = Datasets.load(data, Split.TEST);
         System.out.println(spec);
         TrainingResult r = new ModelTrainer().train(spec, train, test, new TrainingListener() {
             @Override
