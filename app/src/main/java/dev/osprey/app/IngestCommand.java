@@ -95,6 +95,12 @@ final class IngestCommand implements Callable<Integer> {
             description = "Port of the HTTP API with --serve; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
+    @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "" + IngestHttpServer.DEFAULT_MAX_PIXELS,
+            description = "With --serve: pixel budget per uploaded PNG/JPEG/BMP (width x height, read from its "
+                    + "header before decoding; larger ones are answered 413). Match the classifiers' --max-pixels "
+                    + "(default: ${DEFAULT-VALUE}, the smallest budget a classifier picks by itself).")
+    long maxPixels;
+
     @Option(names = "--classes", paramLabel = "N",
             description = "With --serve: the model's number of classes; POST /feedback with a label outside "
                     + "0..N-1 is answered 400 (default: any label >= 0 is taken).")
@@ -143,7 +149,8 @@ final class IngestCommand implements Callable<Integer> {
                       PrometheusMeterRegistry registry) throws Exception {
         Shutdown shutdown = new Shutdown();
         TopicAdmin.ensureTopics(settings); // the server writes images and feedback and reads predictions
-        try (IngestHttpServer http = IngestHttpServer.start(settings, api.host, httpPort, access, registry)) {
+        try (IngestHttpServer http = IngestHttpServer.start(settings, api.host, httpPort, access, registry,
+                maxPixels)) {
             if (classes != null) {
                 http.classCount(classes);
             }

@@ -72,7 +72,10 @@ final class ClassifierProcesses {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                         .toString(), "-Dai.djl.offline=true", "-Xmx1g", "-jar", JAR.toString(), "classifier",
                 "--bootstrap-servers", settings.bootstrapServers(), "--topic-prefix", topicPrefix,
-                "--state-dir", stateDir.toString(), "--metrics-port", "-1", "--model-wait", "120"));
+                "--state-dir", stateDir.toString(), "--model-wait", "120"));
+        if (!List.of(extraArgs).contains("--metrics-port")) {
+            command.addAll(List.of("--metrics-port", "-1"));
+        }
         command.addAll(List.of(extraArgs));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         Path log = log(name);
@@ -182,6 +185,31 @@ final class ClassifierProcesses {
         }
         LOG.info("read {} output records for {} distinct ids", records.get(), seen.size());
         return seen;
+    }
+
+    /**
+     * Reads predictions and dead letters (read_committed) until {@code expected} records are seen,
+     * then a few seconds more so that a duplicate would show.
+     */
+    List<ConsumerRecord<String, byte[]>> readRecordsUntil(int expected, Duration limit) {
+        Properties props = settings.consumerProperties("process-it-records-" + UUID.randomUUID());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        OspreyTopics t = settings.topics();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            c.subscribe(List.of(t.predictions(), t.deadLetters()));
+            long deadline = System.nanoTime() + limit.toNanos();
+            long quietUntil = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+                c.poll(Duration.ofMillis(500)).forEach(out::add);
+                if (out.size() >= expected && quietUntil == Long.MAX_VALUE) {
+                    quietUntil = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                }
+            }
+        }
+        LOG.info("read {} output records", out.size());
+        return out;
     }
 
     /** Asserts that ids {@code 0..count-1} were each answered exactly once. */

@@ -18,13 +18,13 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * tests: the same seed gives the same records, so a failure is replayed with
  * {@code -Dosprey.fuzz.seed=N}.
  */
-final class FuzzRecords {
+public final class FuzzRecords {
 
     /** System property that overrides the seed. */
     static final String SEED_PROPERTY = "osprey.fuzz.seed";
 
     /** What a record is; {@code valid} ones must be classified, the others may be either. */
-    enum Kind {
+    public enum Kind {
         REAL_RAW(true), REAL_PNG(true), REAL_JPEG(true), REAL_BMP(true), NULL_KEY(true),
         TRUNCATED_PNG(false), CORRUPT_PNG(false), TRUNCATED_JPEG(false), CORRUPT_JPEG(false),
         TRUNCATED_BMP(false), CORRUPT_BMP(false), WRONG_MAGIC(false), HUGE_DECLARED(false), ZERO_DECLARED(false),
@@ -32,7 +32,8 @@ final class FuzzRecords {
         EMPTY(false), TOMBSTONE(false), NON_UTF8_KEY(false), NON_UTF8_HEADERS(false), HUGE_KEY(false),
         GARBAGE_LABEL(false), RANDOM_BYTES(false), NEAR_LIMIT(false), ABOVE_LIMIT(false);
 
-        final boolean valid;
+        /** Whether a record of this kind is a real image that must be classified. */
+        public final boolean valid;
 
         Kind(boolean valid) {
             this.valid = valid;
@@ -40,7 +41,7 @@ final class FuzzRecords {
     }
 
     /** One generated record; {@code key} is raw bytes so that it can be invalid UTF-8. */
-    record Fuzz(Kind kind, byte[] key, byte[] value, RecordHeaders headers) {
+    public record Fuzz(Kind kind, byte[] key, byte[] value, RecordHeaders headers) {
     }
 
     private static final Kind[] COMMON = Arrays.stream(Kind.values())
@@ -52,7 +53,8 @@ final class FuzzRecords {
     private final byte[] jpeg;
     private final byte[] bmp;
 
-    FuzzRecords(long seed, Dataset images) {
+    /** A generator drawing its real images from {@code images}, seeded with {@code seed}. */
+    public FuzzRecords(long seed, Dataset images) {
         this.random = new Random(seed);
         this.images = images;
         RawImage sample = images.image(0);
@@ -82,6 +84,11 @@ final class FuzzRecords {
             out.add(random.nextInt(out.size() + 1), make(kind, count + i));
         }
         return out;
+    }
+
+    /** One record of {@code kind}, its key (where it has one) made from {@code n}. */
+    public Fuzz one(Kind kind, int n) {
+        return make(kind, n);
     }
 
     private Fuzz make(Kind kind, int n) {

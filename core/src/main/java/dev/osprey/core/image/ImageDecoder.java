@@ -123,13 +123,21 @@ public final class ImageDecoder {
      * for files, where a 784-byte file is not a raw image.
      */
     public static RawImage decodeEncoded(byte[] value) throws ImageRejectedException {
+        return decodeEncoded(value, DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * As {@link #decodeEncoded(byte[])}, refusing an image that declares more than
+     * {@code maxPixels} pixels ({@code too-large}) before it is decoded.
+     */
+    public static RawImage decodeEncoded(byte[] value, long maxPixels) throws ImageRejectedException {
         checkSize(value);
         Format format = sniff(value);
         if (format == null) {
             throw new ImageRejectedException(RejectReason.NOT_AN_IMAGE,
                     "not a PNG, JPEG or BMP image (" + value.length + " bytes starting " + hexPrefix(value) + ")");
         }
-        return decodeWithImageIo(value, format, DEFAULT_MAX_PIXELS);
+        return decodeWithImageIo(value, format, maxPixels);
     }
 
     /** Whether {@code head} (the first bytes of a value or file) starts like a PNG, JPEG or BMP image. */

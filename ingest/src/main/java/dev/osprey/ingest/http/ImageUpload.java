@@ -44,22 +44,24 @@ record ImageUpload(Optional<String> id, byte[] value, Headers headers) {
     /**
      * Reads the image of a request: the raw body, or the {@code image} file of a multipart form.
      *
-     * @param name the name in the path ({@code PUT /images/shoe.png}), or null
-     * @throws ApiError 400, 413 or 415 saying what is wrong
+     * @param name      the name in the path ({@code PUT /images/shoe.png}), or null
+     * @param maxPixels the pixel budget: an encoded image declaring more is refused (413) from its
+     *                  header, before it is decoded
+     * @throws ApiError 400, 413 or 415 saying what is wrong, in one line
      */
-    static ImageUpload read(Context ctx, String name) {
+    static ImageUpload read(Context ctx, String name, long maxPixels) {
         String type = Requests.mediaType(ctx.contentType());
         if (type.equals(MULTIPART)) {
-            return multipart(ctx);
+            return multipart(ctx, maxPixels);
         }
         Optional<String> id = Requests.optionalId(ctx.queryParam("id"));
         Optional<Integer> label = Requests.optionalLabel(ctx.queryParam("label"));
         checkType(type);
         byte[] bytes = Requests.body(ctx, OspreyTopics.IMAGE_MAX_BYTES, "image");
-        return of(ctx, id, label, type, bytes, name);
+        return of(ctx, id, label, type, bytes, name, maxPixels);
     }
 
-    private static ImageUpload multipart(Context ctx) {
+    private static ImageUpload multipart(Context ctx, long maxPixels) {
         Requests.checkLength(ctx, (long) OspreyTopics.IMAGE_MAX_BYTES + MULTIPART_SLACK, "multipart form");
         UploadedFile file = imageField(ctx);
         if (file == null) {
@@ -80,7 +82,7 @@ record ImageUpload(Optional<String> id, byte[] value, Headers headers) {
         } catch (IOException e) {
             throw ApiError.badRequest("could not read the 'image' field: " + e.getMessage());
         }
-        return of(ctx, id, label, type, bytes, file.filename());
+        return of(ctx, id, label, type, bytes, file.filename(), maxPixels);
     }
 
     /** The {@code image} file of the form; Jetty's own limit and parse errors become 413 and 400. */
@@ -112,7 +114,7 @@ record ImageUpload(Optional<String> id, byte[] value, Headers headers) {
     }
 
     private static ImageUpload of(Context ctx, Optional<String> id, Optional<Integer> label, String type,
-                                  byte[] bytes, String name) {
+                                  byte[] bytes, String name, long maxPixels) {
         if (bytes.length == 0) {
             throw ApiError.badRequest("the request has no image: the body is empty");
         }
@@ -138,15 +140,15 @@ record ImageUpload(Optional<String> id, byte[] value, Headers headers) {
                 ImageDecoder.decode(bytes, headers);
             } else if (ENCODED_TYPES.contains(type)) {
                 ImageHeaders.put(headers, ImageHeaders.CONTENT_TYPE, type);
-                ImageDecoder.decode(bytes, headers);
+                ImageDecoder.decode(bytes, headers, maxPixels);
                 // Declared and actual format may differ (a JPEG sent as image/png): name what it is.
                 ImageHeaders.put(headers, ImageHeaders.CONTENT_TYPE, ImageSignature.contentType(bytes).orElse(type));
             } else {
-                sniffed(bytes, headers);
+                sniffed(bytes, headers, maxPixels);
             }
         } catch (ImageRejectedException e) {
             int status = e.reason() == RejectReason.TOO_LARGE ? 413 : 400;
-            throw new ApiError(status, "not a usable image (" + e.reason().id() + "): " + e.getMessage());
+            throw new ApiError(status, "not a usable image (" + e.reason().id() + "): " + oneLine(e.getMessage()));
         }
         ImageHeaders.put(headers, ImageHeaders.SOURCE, source(name));
         label.ifPresent(l -> ImageHeaders.put(headers, ImageHeaders.LABEL, Integer.toString(l)));
@@ -154,10 +156,11 @@ record ImageUpload(Optional<String> id, byte[] value, Headers headers) {
     }
 
     /** No type given: an encoded image by its signature, else raw pixels of a default size. */
-    private static void sniffed(byte[] bytes, RecordHeaders headers) throws ImageRejectedException {
+    private static void sniffed(byte[] bytes, RecordHeaders headers, long maxPixels)
+            throws ImageRejectedException {
         if (ImageDecoder.looksEncoded(bytes)) {
             try {
-                ImageDecoder.decodeEncoded(bytes);
+                ImageDecoder.decodeEncoded(bytes, maxPixels);
                 ImageHeaders.put(headers, ImageHeaders.CONTENT_TYPE, ImageSignature.contentType(bytes)
                         .orElseThrow(() -> new IllegalStateException("decoded, yet no signature")));
                 return;
@@ -166,7 +169,7 @@ record ImageUpload(Optional<String> id, byte[] value, Headers headers) {
                 // BMP as raw pixels; decide exactly as it does, below.
             }
         }
-        ImageHeaders.describeRaw(headers, ImageDecoder.decode(bytes, null));
+        ImageHeaders.describeRaw(headers, ImageDecoder.decode(bytes, null, maxPixels));
     }
 
     private static String source(String name) {
@@ -175,6 +178,11 @@ record ImageUpload(Optional<String> id, byte[] value, Headers headers) {
         }
         String clean = name.replaceAll("\\p{Cntrl}", "_");
         return "http:" + (clean.length() <= NAME_MAX ? clean : clean.substring(0, NAME_MAX));
+    }
+
+    /** A decoder's message (ImageIO's may span lines) as one line of a reply. */
+    private static String oneLine(String message) {
+        return message == null ? "" : message.replaceAll("\\s+", " ").trim();
     }
 
     private static String firstNonNull(String a, String b) {

@@ -9,6 +9,7 @@ import dev.osprey.core.format.JsonSerde;
 import dev.osprey.core.http.HttpAccess;
 import dev.osprey.core.http.HttpServers;
 import dev.osprey.core.http.RequestGuard;
+import dev.osprey.core.image.ImageDecoder;
 import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.topic.OspreyTopics;
 import dev.osprey.ingest.IngestException;
@@ -75,6 +76,11 @@ public final class IngestHttpServer implements AutoCloseable {
     public static final Duration DEFAULT_PREDICTION_WAIT = Duration.ofSeconds(10);
     /** The longest wait a request may ask for. */
     public static final Duration MAX_PREDICTION_WAIT = Duration.ofSeconds(60);
+    /**
+     * The pixel budget of an upload unless told otherwise: the smallest budget a classifier picks
+     * by default (1024x1024), so an image ingest accepts is one every classifier decodes.
+     */
+    public static final long DEFAULT_MAX_PIXELS = ImageDecoder.MAX_DECODED_PIXELS;
     /** An upload is answered 503 if Kafka has not acknowledged it by then. */
     static final Duration ACK_WAIT = KafkaAcks.ACK_WAIT;
 
@@ -105,10 +111,12 @@ public final class IngestHttpServer implements AutoCloseable {
     private final Javalin app;
     private final Semaphore uploadSlots = new Semaphore(MAX_CONCURRENT_UPLOADS);
     private final LabelRange labels = new LabelRange();
+    private final long maxPixels;
 
     private IngestHttpServer(KafkaSettings settings, String host, HttpAccess access, MeterRegistry registry,
                              Producer<String, byte[]> producer, RecentPredictions recent, PredictionTail tail,
-                             ExecutorService replies) {
+                             ExecutorService replies, long maxPixels) {
+        this.maxPixels = maxPixels;
         this.topics = settings.topics();
         this.access = access;
         this.host = host;
@@ -134,7 +142,23 @@ public final class IngestHttpServer implements AutoCloseable {
      */
     public static IngestHttpServer start(KafkaSettings settings, String host, int port, HttpAccess access,
                                          MeterRegistry registry) throws IngestException {
+        return start(settings, host, port, access, registry, DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * As {@link #start(KafkaSettings, String, int, HttpAccess, MeterRegistry)}, with a pixel budget:
+     * an uploaded PNG, JPEG or BMP declaring more than {@code maxPixels} pixels is answered 413 from
+     * its header, before it is decoded.
+     *
+     * @throws IllegalArgumentException also for {@code maxPixels} outside [1, 4096x4096]
+     */
+    public static IngestHttpServer start(KafkaSettings settings, String host, int port, HttpAccess access,
+                                         MeterRegistry registry, long maxPixels) throws IngestException {
         Objects.requireNonNull(settings, "settings");
+        if (maxPixels < 1 || maxPixels > ImageDecoder.DEFAULT_MAX_PIXELS) {
+            throw new IllegalArgumentException("the pixel budget must be in [1, " + ImageDecoder.DEFAULT_MAX_PIXELS
+                    + "], not " + maxPixels);
+        }
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(access, "access");
         Objects.requireNonNull(registry, "registry");
@@ -155,7 +179,8 @@ public final class IngestHttpServer implements AutoCloseable {
             producer = new KafkaProducer<>(producerProperties(settings), new StringSerializer(),
                     new ByteArraySerializer());
             tail = PredictionTail.start(settings, recent, KAFKA_TIMEOUT);
-            server = new IngestHttpServer(settings, host, access, registry, producer, recent, tail, replies);
+            server = new IngestHttpServer(settings, host, access, registry, producer, recent, tail, replies,
+                    maxPixels);
             server.app.start(host, port);
             LOG.info("Ingest HTTP API on http://{}:{} (images to {}, predictions from {}){}", host, server.port(),
                     settings.topics().images(), settings.topics().predictions(),
@@ -255,7 +280,7 @@ public final class IngestHttpServer implements AutoCloseable {
         CompletableFuture<RecordMetadata> acked;
         acquireUploadSlot();
         try {
-            ImageUpload upload = ImageUpload.read(ctx, ctx.pathParamMap().get("name"));
+            ImageUpload upload = ImageUpload.read(ctx, ctx.pathParamMap().get("name"), maxPixels);
             id = upload.id().orElseGet(() -> UUID.randomUUID().toString());
             acked = send(new ProducerRecord<>(topics.images(), null, id, upload.value(), upload.headers()),
                     metrics.published());

@@ -29,6 +29,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +38,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -226,6 +228,61 @@ class IngestHttpServerIT {
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(form.bytes()))));
         assertThat(chunkedForm.statusCode()).as(chunkedForm.body()).isEqualTo(413);
         assertThat(error(chunkedForm)).contains("larger than the limit");
+    }
+
+    @Test
+    void anImageBeyondThePixelBudgetIs413FromItsHeaderWithOneLineOfReason() throws Exception {
+        double publishedBefore = REGISTRY.get("osprey.ingest.images.published").counter().count();
+        // Only a signature and an IHDR declaring 4000x3000: decoding it would call it corrupt, so
+        // "too-large" shows it was refused from the header alone.
+        byte[] declared = pngHeader(4000, 3000);
+        byte[] big = ImageEncoder.png(gradient(2048, 2048, 1));
+        byte[] wideJpeg = ImageEncoder.jpeg(gradient(1100, 1000, 1));
+        List<HttpResponse<String>> refused = List.of(
+                send(post("/images").header("Content-Type", "image/png")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(declared))),
+                send(post("/images/bomb.png").PUT(HttpRequest.BodyPublishers.ofByteArray(declared))),
+                send(post("/images").header("Content-Type", "image/png")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(big))),
+                send(post("/images").PUT(HttpRequest.BodyPublishers.ofByteArray(wideJpeg))),
+                multipart(new Multipart().file("image", "big.png", "image/png", big)));
+        for (HttpResponse<String> r : refused) {
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
+            assertThat(error(r)).contains("(too-large)").contains("pixels").doesNotContain("\n");
+        }
+        HttpResponse<String> absurd = send(post("/images").header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(pngHeader(60_000, 60_000))));
+        assertThat(absurd.statusCode()).as(absurd.body()).isEqualTo(400);
+        assertThat(error(absurd)).contains("(bad-dimensions)").doesNotContain("\n");
+        assertThat(REGISTRY.get("osprey.ingest.images.published").counter().count()).isEqualTo(publishedBefore);
+
+        // The budget is the server's: one started with 4096x4096 takes the 2048x2048 image.
+        try (IngestHttpServer roomy = IngestHttpServer.start(settings, "127.0.0.1", 0, HttpAccess.loopbackOnly(),
+                new SimpleMeterRegistry(), ImageDecoder.DEFAULT_MAX_PIXELS)) {
+            HttpResponse<String> r = send(request(roomy, "/images").header("Content-Type", "image/png")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(big)));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        }
+        assertThatThrownBy(() -> IngestHttpServer.start(settings, "127.0.0.1", 0, HttpAccess.loopbackOnly(),
+                new SimpleMeterRegistry(), 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pixel budget");
+    }
+
+    private static HttpResponse<String> multipart(Multipart form) throws IOException, InterruptedException {
+        return send(post("/images").header("Content-Type", form.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.bytes())));
+    }
+
+    /** A PNG signature and an IHDR chunk (with its CRC) declaring {@code width}x{@code height} gray. */
+    private static byte[] pngHeader(int width, int height) {
+        ByteBuffer b = ByteBuffer.allocate(33);
+        b.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}).putInt(13);
+        b.put("IHDR".getBytes(StandardCharsets.US_ASCII)).putInt(width).putInt(height)
+                .put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0);
+        CRC32 crc = new CRC32();
+        crc.update(b.array(), 12, 17);
+        b.putInt((int) crc.getValue());
+        return b.array();
     }
 
     @Test
