@@ -138,6 +138,7 @@ final class IngestCommand implements Callable<Integer> {
         try (IngestHttpServer http = IngestHttpServer.start(settings, api.host, httpPort, access, registry)) {
             System.out.println("ingest API on http://" + api.host + ":" + http.port() + " (try: curl -T image.png "
                     + "http://" + api.displayHost() + ":" + http.port() + "/images); Ctrl-C stops it");
+            System.out.println("console: http://" + api.displayHost() + ":" + http.port() + "/");
             int code = options == null ? 0 : publish(settings, options, registry);
             shutdown.await();
             return code;
