@@ -41,11 +41,11 @@
 
   // --- live: predictions ---
   function classOptions(select, current) {
-    const names = Object.keys(state.classes).length ? state.classes
-      : Object.fromEntries([...Array(10).keys()].map((i) => [i, 'class ' + i]));
-    for (const [k, v] of Object.entries(names)) {
-      const o = el('option', { value: k, text: k + ' ' + v });
-      if (String(current) === k) o.selected = true;
+    // Every class index the model can have, named where a prediction's top three named it.
+    const n = Math.max(10, ...Object.keys(state.classes).map((k) => Number(k) + 1));
+    for (let k = 0; k < n; k++) {
+      const o = el('option', { value: String(k), text: k + ' ' + (state.classes[k] || '') });
+      if (current === k) o.selected = true;
       select.append(o);
     }
   }
@@ -83,6 +83,7 @@
             await send('POST', '/feedback/' + encodeURI(p.id), JSON.stringify({ label: Number(select.value) }),
               'application/json');
             state.sent.add(p.id);
+            ok.closest('.card').classList.add('corrected');
             fix.replaceWith(el('div', { class: 'sent', text: 'feedback sent: ' + select.selectedOptions[0].text }));
           } catch (e) {
             ok.disabled = false;
@@ -101,11 +102,11 @@
   function renderStrip() {
     const all = [...state.predictions.values()].sort((a, b) => b.seq - a.seq).slice(0, STRIP);
     const strip = $('strip');
-    // A card being corrected is kept as it is: re-rendering it would take the focus away.
-    if (strip.contains(document.activeElement) && document.activeElement.tagName !== 'BODY') return;
+    // While a card is being corrected the strip stands still: re-rendering would drop the form.
+    if (strip.querySelector('.fix')) return;
     strip.replaceChildren(...all.map(card));
     const queue = $('queue');
-    if (!queue.contains(document.activeElement)) {
+    if (!queue.querySelector('.fix')) {
       const unsure = all.filter((p) => !state.sent.has(p.id)).sort((a, b) => a.confidence - b.confidence).slice(0, 5);
       queue.replaceChildren(...unsure.map(card));
     }
@@ -175,7 +176,10 @@
 
   function apply(batch) {
     let preds = false, events = false, dlq = false;
-    for (const p of batch.predictions) { state.predictions.set(p.id, p); preds = true; }
+    for (const p of batch.predictions) {
+      const known = state.predictions.get(p.id);
+      if (!known || known.seq < p.seq) { state.predictions.set(p.id, p); preds = true; }
+    }
     if (state.predictions.size > 200) {
       const keep = [...state.predictions.values()].sort((a, b) => b.seq - a.seq).slice(0, 100);
       state.predictions = new Map(keep.map((p) => [p.id, p]));
@@ -201,6 +205,7 @@
   // --- try it: a file, a drop, or the canvas ---
   async function classify(body, type, query, what) {
     const out = $('try-result');
+    delete out.dataset.id;
     out.replaceChildren(el('div', { text: 'sending ' + what + '…' }));
     try {
       const accepted = await send('POST', '/images' + (query || ''), body, type);
@@ -209,6 +214,7 @@
       const r = await fetch('/predictions/' + encodeURI(accepted.id) + '?timeout=30000');
       const p = await r.json();
       if (!r.ok) throw new Error(p.error || ('HTTP ' + r.status));
+      out.dataset.id = p.id;
       out.replaceChildren(el('div', { class: 'big', id: 'try-label', text: p.label }),
         el('div', { text: pct(p.confidence) + ' by ' + p.model + ' v' + p.version }),
         el('div', { class: 'hint', text: 'id ' + p.id + ' · ingested ' + time(p.ingestTs) + ' · classified '

@@ -192,12 +192,14 @@ public final class IngestHttpServer implements AutoCloseable {
     /** Stops serving, then stops reading predictions, then flushes and closes the producer. */
     @Override
     public void close() {
+        // The console's event streams end first: a stream still open when Jetty stops is completed
+        // on a request that no longer exists.
+        console.close();
         try {
             app.stop();
         } catch (RuntimeException e) {
             LOG.warn("Stopping the HTTP server failed: {}", e.toString());
         }
-        console.close();
         closeQuietly(tail, producer, replies);
     }
 
