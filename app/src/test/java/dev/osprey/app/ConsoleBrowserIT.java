@@ -138,7 +138,7 @@ class ConsoleBrowserIT {
         ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
                 .addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                        "--window-size=1280,1100", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium")));
+                        "--window-size=1280,2400", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium")));
         browser = new ChromeDriver(service, options);
         browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
     }
