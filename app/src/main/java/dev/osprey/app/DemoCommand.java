@@ -240,6 +240,7 @@ final class DemoCommand implements Callable<Integer> {
         server.classCount(classes);
         System.err.println("HTTP API on http://" + api.displayHost() + ":" + server.port()
                 + " (POST /images, GET /predictions/{id}, POST /feedback/{id})");
+        System.err.println("console: http://" + api.displayHost() + ":" + server.port() + "/");
         return Optional.of(server);
     }
 

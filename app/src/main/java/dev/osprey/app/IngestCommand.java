@@ -156,6 +156,7 @@ final class IngestCommand implements Callable<Integer> {
             }
             System.out.println("ingest API on http://" + api.host + ":" + http.port() + " (try: curl -T image.png "
                     + "http://" + api.displayHost() + ":" + http.port() + "/images); Ctrl-C stops it");
+            System.out.println("console: http://" + api.displayHost() + ":" + http.port() + "/");
             int code = options == null ? 0 : publish(settings, options, registry);
             shutdown.await();
             return code;

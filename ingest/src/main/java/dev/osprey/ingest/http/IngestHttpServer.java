@@ -14,6 +14,7 @@ import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.topic.OspreyTopics;
 import dev.osprey.ingest.IngestException;
 import dev.osprey.ingest.IngestMetrics;
+import dev.osprey.ingest.console.Console;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.SizeUnit;
@@ -106,6 +107,8 @@ public final class IngestHttpServer implements AutoCloseable {
     private final KafkaAcks acks;
     private final RecentPredictions recent;
     private final PredictionTail tail;
+    /** The web console at {@code /}. */
+    private final Console console;
     /** Answers are written here, never on the producer's or the reader's own thread. */
     private final ExecutorService replies;
     private final Javalin app;
@@ -115,7 +118,7 @@ public final class IngestHttpServer implements AutoCloseable {
 
     private IngestHttpServer(KafkaSettings settings, String host, HttpAccess access, MeterRegistry registry,
                              Producer<String, byte[]> producer, RecentPredictions recent, PredictionTail tail,
-                             ExecutorService replies, long maxPixels) {
+                             Console console, ExecutorService replies, long maxPixels) {
         this.maxPixels = maxPixels;
         this.topics = settings.topics();
         this.access = access;
@@ -126,6 +129,7 @@ public final class IngestHttpServer implements AutoCloseable {
         this.acks = new KafkaAcks(producer, metrics);
         this.recent = recent;
         this.tail = tail;
+        this.console = console;
         this.replies = replies;
         this.app = Javalin.create(this::configure);
     }
@@ -174,12 +178,14 @@ public final class IngestHttpServer implements AutoCloseable {
         RecentPredictions recent = new RecentPredictions(RECENT_MAX, RECENT_TTL, MAX_WAITERS, System::nanoTime);
         KafkaProducer<String, byte[]> producer = null;
         PredictionTail tail = null;
+        Console console = null;
         IngestHttpServer server = null;
         try {
             producer = new KafkaProducer<>(producerProperties(settings), new StringSerializer(),
                     new ByteArraySerializer());
             tail = PredictionTail.start(settings, recent, KAFKA_TIMEOUT);
-            server = new IngestHttpServer(settings, host, access, registry, producer, recent, tail, replies,
+            console = Console.start(settings, access);
+            server = new IngestHttpServer(settings, host, access, registry, producer, recent, tail, console, replies,
                     maxPixels);
             server.app.start(host, port);
             LOG.info("Ingest HTTP API on http://{}:{} (images to {}, predictions from {}){}", host, server.port(),
@@ -190,6 +196,9 @@ public final class IngestHttpServer implements AutoCloseable {
             if (server != null) {
                 server.close();
             } else {
+                if (console != null) {
+                    console.close();
+                }
                 closeQuietly(tail, producer, replies);
             }
             if (e instanceof KafkaException) {
@@ -221,6 +230,9 @@ public final class IngestHttpServer implements AutoCloseable {
     /** Stops serving, then stops reading predictions, then flushes and closes the producer. */
     @Override
     public void close() {
+        // The console's event streams end first: a stream still open when Jetty stops is completed
+        // on a request that no longer exists.
+        console.close();
         try {
             app.stop();
         } catch (RuntimeException e) {
@@ -261,6 +273,7 @@ public final class IngestHttpServer implements AutoCloseable {
         // <id>: ids may hold slashes (run7/test-00042), as the batch ingest makes them.
         config.routes.get("/predictions/<id>", this::getPrediction);
         config.routes.post("/feedback/<id>", this::postFeedback);
+        console.install(config);
 
         config.routes.exception(ApiError.class, (e, ctx) -> {
             if (e.status() == 503) {
