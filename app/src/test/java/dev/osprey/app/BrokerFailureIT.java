@@ -50,37 +50,38 @@ class BrokerFailureIT {
                 assertThat(config.get("min.insync.replicas").value()).isEqualTo("2");
             }
             ClassifierKillIT.publishModel(settings);
-            ClassifierProcesses processes = new ClassifierProcesses(settings);
+            try (ClassifierProcesses processes = new ClassifierProcesses(settings)) {
 
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger produced = new AtomicInteger();
-            Thread producer = new Thread(() -> produced.set(processes.produceUntil(99_999, 250, stop)),
-                    "image-producer");
-            producer.start();
-            Process classifier = processes.start("broker-failure-it-classifier", dir.resolve("state"));
-            try {
-                awaitProgress(processes, Duration.ofSeconds(90));
-                int victim = cluster.leaderOf(new TopicPartition(settings.topics().images(), 0));
-                LOG.info("kill -9 Kafka node {} (leader of {}-0)", victim, settings.topics().images());
-                long killed = System.nanoTime();
-                cluster.kill(victim);
-                awaitProgress(processes, Duration.ofSeconds(120));
-                long pauseMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
-                LOG.info("pipeline answered again {} ms after the broker was killed", pauseMs);
-                awaitProgress(processes, Duration.ofSeconds(60)); // and keeps going on two nodes
-                cluster.startNode(victim);
-                cluster.awaitBrokers(3, Duration.ofSeconds(90));
-                awaitProgress(processes, Duration.ofSeconds(90));
-                stop.set(true);
-                producer.join();
-                int count = produced.get();
-                LOG.info("{} images were produced", count);
-                Map<String, Integer> seen = processes.readOutputsUntil(count, Duration.ofMinutes(3));
-                ClassifierProcesses.assertExactlyOnce(seen, count);
-            } finally {
-                stop.set(true);
-                classifier.destroy();
-                classifier.waitFor(30, TimeUnit.SECONDS);
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicInteger produced = new AtomicInteger();
+                Thread producer = new Thread(() -> produced.set(processes.produceUntil(99_999, 250, stop)),
+                        "image-producer");
+                producer.start();
+                Process classifier = processes.start("broker-failure-it-classifier", dir.resolve("state"));
+                try {
+                    awaitProgress(processes, Duration.ofSeconds(90));
+                    int victim = cluster.leaderOf(new TopicPartition(settings.topics().images(), 0));
+                    LOG.info("kill -9 Kafka node {} (leader of {}-0)", victim, settings.topics().images());
+                    long killed = System.nanoTime();
+                    cluster.kill(victim);
+                    awaitProgress(processes, Duration.ofSeconds(120));
+                    long pauseMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+                    LOG.info("pipeline answered again {} ms after the broker was killed", pauseMs);
+                    awaitProgress(processes, Duration.ofSeconds(60)); // and keeps going on two nodes
+                    cluster.startNode(victim);
+                    cluster.awaitBrokers(3, Duration.ofSeconds(90));
+                    awaitProgress(processes, Duration.ofSeconds(90));
+                    stop.set(true);
+                    producer.join();
+                    int count = produced.get();
+                    LOG.info("{} images were produced", count);
+                    Map<String, Integer> seen = processes.readOutputsUntil(count, Duration.ofMinutes(3));
+                    ClassifierProcesses.assertExactlyOnce(seen, count);
+                } finally {
+                    stop.set(true);
+                    classifier.destroy();
+                    classifier.waitFor(30, TimeUnit.SECONDS);
+                }
             }
         }
     }

@@ -53,42 +53,43 @@ class ClassifierFailoverIT {
             }
             TopicAdmin.ensureTopics(settings);
             ClassifierKillIT.publishModel(settings);
-            ClassifierProcesses processes = new ClassifierProcesses(settings);
+            try (ClassifierProcesses processes = new ClassifierProcesses(settings)) {
 
-            // Images flow until the kills are done, so every phase has input to show progress on.
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger produced = new AtomicInteger();
-            Thread producer = new Thread(() -> produced.set(processes.produceUntil(MAX_IMAGES, 250, stop)),
-                    "image-producer");
-            producer.start();
-            Process a = start(processes, "a", 1);
-            Process b = start(processes, "b", 1);
-            for (int round = 1; round <= 2; round++) {
-                awaitProgress(processes);
-                LOG.info("kill -9 classifier a (round {})", round);
-                ClassifierProcesses.kill(a);
-                awaitSoleOwner(settings);
-                awaitProgress(processes);
-                a = start(processes, "a", round + 1);
-                awaitProgress(processes);
-                LOG.info("kill -9 classifier b (round {})", round);
-                ClassifierProcesses.kill(b);
-                awaitSoleOwner(settings);
-                awaitProgress(processes);
-                b = start(processes, "b", round + 1);
-            }
-            stop.set(true);
-            producer.join();
-            try {
-                int images = produced.get();
-                LOG.info("{} images were produced", images);
-                Map<String, Integer> seen = processes.readOutputsUntil(images, Duration.ofMinutes(3));
-                ClassifierProcesses.assertExactlyOnce(seen, images);
-                awaitMembers(settings, 2, "both instances share the partitions again");
-            } finally {
-                for (Process p : new Process[] {a, b}) {
-                    p.destroy();
-                    p.waitFor(30, TimeUnit.SECONDS);
+                // Images flow until the kills are done, so every phase has input to show progress on.
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicInteger produced = new AtomicInteger();
+                Thread producer = new Thread(() -> produced.set(processes.produceUntil(MAX_IMAGES, 250, stop)),
+                        "image-producer");
+                producer.start();
+                Process a = start(processes, "a", 1);
+                Process b = start(processes, "b", 1);
+                for (int round = 1; round <= 2; round++) {
+                    awaitProgress(processes);
+                    LOG.info("kill -9 classifier a (round {})", round);
+                    ClassifierProcesses.kill(a);
+                    awaitSoleOwner(settings);
+                    awaitProgress(processes);
+                    a = start(processes, "a", round + 1);
+                    awaitProgress(processes);
+                    LOG.info("kill -9 classifier b (round {})", round);
+                    ClassifierProcesses.kill(b);
+                    awaitSoleOwner(settings);
+                    awaitProgress(processes);
+                    b = start(processes, "b", round + 1);
+                }
+                stop.set(true);
+                producer.join();
+                try {
+                    int images = produced.get();
+                    LOG.info("{} images were produced", images);
+                    Map<String, Integer> seen = processes.readOutputsUntil(images, Duration.ofMinutes(3));
+                    ClassifierProcesses.assertExactlyOnce(seen, images);
+                    awaitMembers(settings, 2, "both instances share the partitions again");
+                } finally {
+                    for (Process p : new Process[] {a, b}) {
+                        p.destroy();
+                        p.waitFor(30, TimeUnit.SECONDS);
+                    }
                 }
             }
         }

@@ -65,7 +65,10 @@ class ClassifierKillIT {
     }
 
     @AfterAll
-    static void stopBroker() {
+    static void stopBroker() throws InterruptedException {
+        if (processes != null) {
+            processes.close();
+        }
         if (broker != null) {
             broker.close();
         }

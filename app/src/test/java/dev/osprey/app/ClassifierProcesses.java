@@ -42,12 +42,14 @@ import org.slf4j.LoggerFactory;
  * {@code osprey} jar (their output in {@code target/<name>.log}), a paced image producer, and a
  * read_committed count of every id on {@code predictions} and {@code images-dlq}.
  */
-final class ClassifierProcesses {
+final class ClassifierProcesses implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClassifierProcesses.class);
     static final Path JAR = Path.of("target", "osprey.jar");
 
     private final KafkaSettings settings;
+    /** Every process started, so a failing test leaves none behind. */
+    private final List<Process> started = new ArrayList<>();
     private final String topicPrefix;
 
     ClassifierProcesses(KafkaSettings settings) {
@@ -78,6 +80,9 @@ final class ClassifierProcesses {
         }
         command.addAll(List.of(extraArgs));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        synchronized (started) {
+            started.add(p);
+        }
         Path log = log(name);
         CountDownLatch running = new CountDownLatch(1);
         Thread pump = new Thread(() -> {
@@ -225,5 +230,18 @@ final class ClassifierProcesses {
         assertThat(duplicated).as("ids answered more than once").isEmpty();
         assertThat(missing).as("ids never answered").isEmpty();
         assertThat(seen).hasSize(count);
+    }
+
+    /** Kills every classifier this started that still runs. */
+    @Override
+    public void close() throws InterruptedException {
+        synchronized (started) {
+            for (Process p : started) {
+                if (p.isAlive()) {
+                    kill(p);
+                }
+            }
+            started.clear();
+        }
     }
 }

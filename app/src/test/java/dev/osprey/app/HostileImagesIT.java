@@ -108,33 +108,34 @@ class HostileImagesIT {
             }
 
             int port = freePort();
-            ClassifierProcesses processes = new ClassifierProcesses(settings);
-            Process classifier = processes.start("hostile-it-classifier", dir.resolve("state"),
-                    "--metrics-port", Integer.toString(port));
-            try {
-                List<ConsumerRecord<String, byte[]>> out = processes.readRecordsUntil(records.size(),
-                        Duration.ofMinutes(4));
-                assertThat(classifier.isAlive()).as("the classifier process is still running").isTrue();
-                assertThat(healthz(port)).as("/healthz after the hostile records").isEqualTo(200);
+            try (ClassifierProcesses processes = new ClassifierProcesses(settings)) {
+                Process classifier = processes.start("hostile-it-classifier", dir.resolve("state"),
+                        "--metrics-port", Integer.toString(port));
+                try {
+                    List<ConsumerRecord<String, byte[]>> out = processes.readRecordsUntil(records.size(),
+                            Duration.ofMinutes(4));
+                    assertThat(classifier.isAlive()).as("the classifier process is still running").isTrue();
+                    assertThat(healthz(port)).as("/healthz after the hostile records").isEqualTo(200);
 
-                Map<String, Long> predicted = out.stream().filter(r -> r.topic().equals(topics.predictions()))
-                        .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
-                Map<String, Long> dead = out.stream().filter(r -> r.topic().equals(topics.deadLetters()))
-                        .collect(Collectors.groupingBy(r -> header(r, DeadLetterHeaders.SOURCE_PARTITION) + "@"
-                                + header(r, DeadLetterHeaders.SOURCE_OFFSET), Collectors.counting()));
-                for (Map.Entry<String, Fuzz> e : byPosition.entrySet()) {
-                    long answered = predicted.getOrDefault(idByPosition.get(e.getKey()), 0L)
-                            + dead.getOrDefault(e.getKey(), 0L);
-                    assertThat(answered).as("outputs of %s (%s)", e.getKey(), e.getValue().kind()).isEqualTo(1);
-                    if (e.getValue().kind().valid) {
-                        assertThat(predicted).as("%s (%s) is a real image", e.getKey(), e.getValue().kind())
-                                .containsKey(idByPosition.get(e.getKey()));
+                    Map<String, Long> predicted = out.stream().filter(r -> r.topic().equals(topics.predictions()))
+                            .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
+                    Map<String, Long> dead = out.stream().filter(r -> r.topic().equals(topics.deadLetters()))
+                            .collect(Collectors.groupingBy(r -> header(r, DeadLetterHeaders.SOURCE_PARTITION) + "@"
+                                    + header(r, DeadLetterHeaders.SOURCE_OFFSET), Collectors.counting()));
+                    for (Map.Entry<String, Fuzz> e : byPosition.entrySet()) {
+                        long answered = predicted.getOrDefault(idByPosition.get(e.getKey()), 0L)
+                                + dead.getOrDefault(e.getKey(), 0L);
+                        assertThat(answered).as("outputs of %s (%s)", e.getKey(), e.getValue().kind()).isEqualTo(1);
+                        if (e.getValue().kind().valid) {
+                            assertThat(predicted).as("%s (%s) is a real image", e.getKey(), e.getValue().kind())
+                                    .containsKey(idByPosition.get(e.getKey()));
+                        }
                     }
+                    assertThat(out).as("outputs in all").hasSize(records.size());
+                } finally {
+                    classifier.destroy();
+                    classifier.waitFor(30, TimeUnit.SECONDS);
                 }
-                assertThat(out).as("outputs in all").hasSize(records.size());
-            } finally {
-                classifier.destroy();
-                classifier.waitFor(30, TimeUnit.SECONDS);
             }
         }
     }
