@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -42,7 +41,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,9 +134,7 @@ public final class ClassifierBench {
         long started = System.nanoTime();
         try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("kafka"), 0)) {
             bootstrap = broker.bootstrapServers();
-            Properties adminProps = new Properties();
-            adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            try (Admin a = Admin.create(adminProps)) {
+            try (Admin a = Admin.create(KafkaSettings.of(bootstrap, "").adminProperties())) {
                 admin = a;
                 runAll(throughputPlan, latencyPlan);
             }

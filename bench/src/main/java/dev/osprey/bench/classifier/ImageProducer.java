@@ -1,5 +1,6 @@
 package dev.osprey.bench.classifier;
 
+import dev.osprey.core.config.KafkaSettings;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,11 +36,8 @@ final class ImageProducer implements AutoCloseable {
      *                 about 1 ms for a latency run, where it is part of the measured time
      */
     ImageProducer(String bootstrap, String topic, ImagePayloads payloads, String idPrefix, int lingerMs) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        // Osprey's producer settings (acks=all, idempotent, lz4), tuned for a bulk pre-load.
+        Properties p = KafkaSettings.of(bootstrap, "").producerProperties();
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         p.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024);

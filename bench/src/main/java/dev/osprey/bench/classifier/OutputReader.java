@@ -1,5 +1,6 @@
 package dev.osprey.bench.classifier;
 
+import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.bench.classifier.SystemUnderTest.BatchCounters;
 import dev.osprey.core.topic.OspreyTopics;
 import java.nio.charset.StandardCharsets;
@@ -40,17 +41,14 @@ final class OutputReader implements AutoCloseable {
     private long foreign;
 
     OutputReader(String bootstrap, OspreyTopics topics, String idPrefix) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // A group-less read_committed reader, as every Osprey reader is, tuned for throughput.
+        Properties p = new KafkaSettings(bootstrap, topics).readerProperties("bench-reader-" + topics.prefix());
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
         // The broker answers a waiting fetch when new data becomes readable; this only bounds the
         // wait if it did not, so the latency measured is never the consumer's own idle wait.
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-reader-" + topics.prefix());
         this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.predictionsTopic = topics.predictions();
         this.idPrefix = idPrefix.getBytes(StandardCharsets.UTF_8);
