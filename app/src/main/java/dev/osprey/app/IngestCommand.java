@@ -16,6 +16,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -123,6 +124,9 @@ final class IngestCommand implements Callable<Integer> {
         return b.build();
     }
 
+    /** The running HTTP API, for /readyz. */
+    private final AtomicReference<IngestHttpServer> serving = new AtomicReference<>();
+
     @Override
     public Integer call() throws Exception {
         KafkaSettings settings = kafka.settings();
@@ -136,7 +140,9 @@ final class IngestCommand implements Callable<Integer> {
             access.requireSafeBind(api.host, "uploads and feedback");
         }
         PrometheusMeterRegistry registry = MetricsOptions.newRegistry("ingest");
-        Optional<MetricsServer> metrics = metricsOptions.start(registry, () -> true);
+        // Serving, ready means the HTTP API's sends reach Kafka; a one-off publish is ready while it runs.
+        Optional<MetricsServer> metrics = metricsOptions.start(registry,
+                () -> !serve || serving.get() != null && serving.get().ready());
         try {
             return serve ? serve(settings, options, access, registry) : publish(settings, options, registry);
         } finally {
@@ -151,6 +157,7 @@ final class IngestCommand implements Callable<Integer> {
         TopicAdmin.ensureTopics(settings); // the server writes images and feedback and reads predictions
         try (IngestHttpServer http = IngestHttpServer.start(settings, api.host, httpPort, access, registry,
                 maxPixels)) {
+            serving.set(http);
             if (classes != null) {
                 http.classCount(classes);
             }

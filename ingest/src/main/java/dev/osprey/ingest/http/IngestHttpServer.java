@@ -208,6 +208,14 @@ public final class IngestHttpServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the server can do its job: false while Kafka refuses what it sends (the newest
+     * completed send failed), so {@code /readyz} takes it out of a load balancer.
+     */
+    public boolean ready() {
+        return acks.healthy();
+    }
+
     /** The port the server listens on. */
     public int port() {
         return app.port();

@@ -25,6 +25,8 @@ final class KafkaAcks {
 
     private final Producer<String, byte[]> producer;
     private final IngestMetrics metrics;
+    /** Whether the newest send that completed was refused: the API then cannot do its job. */
+    private volatile boolean lastFailed;
 
     KafkaAcks(Producer<String, byte[]> producer, IngestMetrics metrics) {
         this.producer = producer;
@@ -36,6 +38,7 @@ final class KafkaAcks {
         CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
         try {
             producer.send(record, (md, e) -> {
+                lastFailed = e != null;
                 if (e == null) {
                     acknowledged.increment();
                     result.complete(md);
@@ -46,10 +49,16 @@ final class KafkaAcks {
             });
         } catch (KafkaException e) {
             // Refused before sending: no metadata within max.block.ms, or the record is too large.
+            lastFailed = true;
             metrics.errors().increment();
             result.completeExceptionally(e);
         }
         return result.orTimeout(ACK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** False once the newest completed send failed, until one succeeds again. */
+    boolean healthy() {
+        return !lastFailed;
     }
 
     /** What a 503 says when the {@code what} (image, feedback) was not acknowledged. */
