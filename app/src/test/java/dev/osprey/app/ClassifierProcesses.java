@@ -124,6 +124,15 @@ final class ClassifierProcesses implements AutoCloseable {
      * (ids {@code 0..n-1}) were sent.
      */
     int produceUntil(int max, int rate, AtomicBoolean stop) {
+        return produceRange(0, max, rate, stop);
+    }
+
+    /** Sends images {@code first .. first+count-1} at about {@code rate}/s and waits for every ack. */
+    void produceRange(int first, int count, int rate) {
+        produceRange(first, count, rate, new AtomicBoolean());
+    }
+
+    private int produceRange(int first, int max, int rate, AtomicBoolean stop) {
         int sent = 0;
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(settings.producerProperties(),
                 new StringSerializer(), new ByteArraySerializer())) {
@@ -132,14 +141,15 @@ final class ClassifierProcesses implements AutoCloseable {
             for (int i = 0; i < max && !stop.get(); i++, sent++) {
                 byte[] value;
                 RecordHeaders headers = new RecordHeaders();
-                if (i % 997 == 0) {
-                    value = ("junk " + i).getBytes(StandardCharsets.UTF_8);
+                int n = first + i;
+                if (n % 997 == 0) {
+                    value = ("junk " + n).getBytes(StandardCharsets.UTF_8);
                 } else {
                     value = new byte[784];
                     r.nextBytes(value);
-                    headers.add(ImageHeaders.LABEL, Integer.toString(i % 10).getBytes(StandardCharsets.UTF_8));
+                    headers.add(ImageHeaders.LABEL, Integer.toString(n % 10).getBytes(StandardCharsets.UTF_8));
                 }
-                p.send(new ProducerRecord<>(settings.topics().images(), null, id(i), value, headers));
+                p.send(new ProducerRecord<>(settings.topics().images(), null, id(n), value, headers));
                 long ahead = start + (long) (i * 1e9 / rate) - System.nanoTime();
                 if (ahead > 0) {
                     TimeUnit.NANOSECONDS.sleep(ahead);

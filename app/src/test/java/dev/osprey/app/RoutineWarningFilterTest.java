@@ -38,4 +38,16 @@ class RoutineWarningFilterTest {
         assertThat(decide("dev.osprey.Other", Level.WARN, "Connection to node -1 whatever"))
                 .isEqualTo(FilterReply.NEUTRAL);
     }
+
+    @Test
+    void aBrokerThatStaysDownIsWarnedAboutOnceAMinutePerClient() {
+        String producer = "[Producer clientId=p] Bootstrap broker localhost:9092 (id: -1 rack: null) disconnected";
+        String consumer = "[Consumer clientId=c] Bootstrap broker localhost:9092 (id: -1 rack: null) disconnected";
+        long t = 1_000_000_000_000L;
+        assertThat(filter.repeatedTooSoon(producer, t)).isFalse();
+        assertThat(filter.repeatedTooSoon(producer, t + 1_000_000_000L)).as("a second later").isTrue();
+        assertThat(filter.repeatedTooSoon(consumer, t + 1_000_000_000L)).as("another client").isFalse();
+        assertThat(filter.repeatedTooSoon(producer, t + 61_000_000_000L)).as("a minute later").isFalse();
+        assertThat(filter.repeatedTooSoon("[Producer clientId=p] something else", t)).isFalse();
+    }
 }
