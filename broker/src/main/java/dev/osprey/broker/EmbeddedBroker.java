@@ -61,6 +61,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final KafkaRaftServer server;
     private final String bootstrapServers;
     private final Optional<SaslUser> sasl;
+    private final Optional<TlsMaterial> tls;
     private final Path dataDir;
     /** Faults are reported JVM-wide; this broker reports those after its start. */
     private final long faultMark;
@@ -69,10 +70,11 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** Whether close() should release the directory lock; a failed start attempt keeps it for a retry. */
     private boolean ownsLock = true;
 
-    private EmbeddedBroker(KafkaRaftServer server, String bootstrapServers, Optional<SaslUser> sasl, Path dataDir,
-                           long faultMark, DataDirLock lock) {
+    private EmbeddedBroker(KafkaRaftServer server, String bootstrapServers, Optional<SaslUser> sasl,
+                           Optional<TlsMaterial> tls, Path dataDir, long faultMark, DataDirLock lock) {
         this.server = server;
         this.sasl = sasl;
+        this.tls = tls;
         this.lock = lock;
         this.faultMark = faultMark;
         this.bootstrapServers = bootstrapServers;
@@ -87,7 +89,7 @@ public final class EmbeddedBroker implements AutoCloseable {
      *                                 come up within 60 s
      */
     public static EmbeddedBroker start(Path dataDir, int port) {
-        return start(dataDir, port, false, Optional.empty());
+        return start(dataDir, port, false, Optional.empty(), Optional.empty());
     }
 
     /**
@@ -96,7 +98,17 @@ public final class EmbeddedBroker implements AutoCloseable {
      * are stored (again) at every start. Clients use {@link #clientProperties()}.
      */
     public static EmbeddedBroker startSecured(Path dataDir, int port, SaslUser user) {
-        return start(dataDir, port, false, Optional.of(user));
+        return start(dataDir, port, false, Optional.of(user), Optional.empty());
+    }
+
+    /**
+     * Starts a broker whose client listener speaks TLS with the key and certificate of
+     * {@code material} (and, when it says so, takes only clients with a certificate its truststore
+     * vouches for); the controller listener stays plaintext on loopback. Clients use
+     * {@link #clientProperties()}.
+     */
+    public static EmbeddedBroker startTls(Path dataDir, int port, TlsMaterial material) {
+        return start(dataDir, port, false, Optional.empty(), Optional.of(material));
     }
 
     /**
@@ -104,10 +116,11 @@ public final class EmbeddedBroker implements AutoCloseable {
      * use), as a user's stock cluster has them: tests use it to prove Osprey needs nothing more.
      */
     public static EmbeddedBroker startStock(Path dataDir, int port) {
-        return start(dataDir, port, true, Optional.empty());
+        return start(dataDir, port, true, Optional.empty(), Optional.empty());
     }
 
-    private static EmbeddedBroker start(Path dataDir, int port, boolean stock, Optional<SaslUser> sasl) {
+    private static EmbeddedBroker start(Path dataDir, int port, boolean stock, Optional<SaslUser> sasl,
+                                        Optional<TlsMaterial> tls) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("broker port must be in [0, 65535], not " + port);
         }
@@ -115,7 +128,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         DataDirLock lock = DataDirLock.acquire(absolute);
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOnce(absolute, port == 0 ? freePort() : port, lock, stock, sasl);
+                return startOnce(absolute, port == 0 ? freePort() : port, lock, stock, sasl, tls);
             } catch (EmbeddedBrokerException e) {
                 // A port found free can be taken by another process before the broker binds it.
                 boolean portRace = port == 0 && rootCause(e) instanceof BindException;
@@ -129,7 +142,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     private static EmbeddedBroker startOnce(Path dataDir, int brokerPort, DataDirLock lock, boolean stock,
-                                            Optional<SaslUser> sasl) {
+                                            Optional<SaslUser> sasl, Optional<TlsMaterial> tls) {
         Path logDir = dataDir.resolve("kafka-logs");
         int controllerPort = freePort();
         Properties props = brokerProperties(logDir, brokerPort, controllerPort);
@@ -137,6 +150,8 @@ public final class EmbeddedBroker implements AutoCloseable {
             STOCK_DEFAULTS.forEach(props::remove);
         }
         sasl.ifPresent(user -> props.putAll(user.listenerProperties(HOST, brokerPort, CONTROLLER_LISTENER,
+                controllerPort)));
+        tls.ifPresent(material -> props.putAll(material.listenerProperties(HOST, brokerPort, CONTROLLER_LISTENER,
                 controllerPort)));
         KafkaConfig config = new KafkaConfig(props, false);
         long started = System.nanoTime();
@@ -148,8 +163,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         EmbeddedBroker broker = null;
         try {
             // The constructor already locks and reads the log directories, so it can fail too.
-            broker = new EmbeddedBroker(new KafkaRaftServer(config, Time.SYSTEM), bootstrap, sasl, dataDir, faultMark,
-                    lock);
+            broker = new EmbeddedBroker(new KafkaRaftServer(config, Time.SYSTEM), bootstrap, sasl, tls, dataDir,
+                    faultMark, lock);
             broker.server.startup();
             // SCRAM credentials live in the cluster metadata, so the first connection uses PLAIN.
             KafkaSettings bootstrapClient = sasl.isPresent() ? broker.clientSettings(SaslUser.PLAIN)
@@ -182,9 +197,13 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /**
      * The client properties a Kafka client needs besides {@code bootstrap.servers}: none for a
-     * plaintext broker; the SASL settings (SCRAM-SHA-512) of its user for a secured one.
+     * plaintext broker; the SASL settings (SCRAM-SHA-512) of its user for a secured one; for a
+     * TLS one {@code security.protocol=SSL} and the truststore (and, with mutual TLS, the keystore).
      */
     public Map<String, String> clientProperties() {
+        if (tls.isPresent()) {
+            return tls.get().clientProperties();
+        }
         return sasl.map(user -> user.clientProperties(SaslUser.SCRAM_SHA_512)).orElse(Map.of());
     }
 
