@@ -1,6 +1,7 @@
 package dev.osprey.core.image;
 
 import dev.osprey.core.model.Normalization;
+import java.nio.FloatBuffer;
 import java.util.Objects;
 
 /**
@@ -36,6 +37,19 @@ public final class ModelInput {
     public static void fill(RawImage image, InputSpec spec, Normalization norm, float[] dest, int offset)
             throws ImageRejectedException {
         Objects.checkFromIndexSize(offset, spec.size(), dest.length);
+        fill(image, spec, norm, FloatBuffer.wrap(dest), offset);
+    }
+
+    /**
+     * Writes {@code spec.size()} floats for {@code image} into {@code dest} from index {@code offset}
+     * (absolute puts: the buffer's position and limit are not used). The classifier fills the direct
+     * buffer PyTorch reads its input tensor from, so the pixels are converted once and copied never.
+     *
+     * @throws IndexOutOfBoundsException when {@code dest} has no room from {@code offset}
+     */
+    public static void fill(RawImage image, InputSpec spec, Normalization norm, FloatBuffer dest, int offset)
+            throws ImageRejectedException {
+        Objects.checkFromIndexSize(offset, spec.size(), dest.capacity());
         if (norm.channels() != spec.channels() && norm.channels() != 1) {
             throw new IllegalArgumentException("normalisation has " + norm.channels()
                     + " channels, the model input " + spec.channels());
@@ -62,12 +76,12 @@ public final class ModelInput {
         return out;
     }
 
-    private static void copyPlanes(byte[] px, int channels, float[][] table, float[] dest, int offset) {
+    private static void copyPlanes(byte[] px, int channels, float[][] table, FloatBuffer dest, int offset) {
         int n = px.length / channels;
         if (channels == 1) {
             float[] t = table[0];
             for (int i = 0; i < n; i++) {
-                dest[offset + i] = t[px[i] & 0xFF];
+                dest.put(offset + i, t[px[i] & 0xFF]);
             }
             return;
         }
@@ -75,26 +89,26 @@ public final class ModelInput {
             float[] t = table[c];
             int base = offset + c * n;
             for (int i = 0, s = c; i < n; i++, s += channels) {
-                dest[base + i] = t[px[s] & 0xFF];
+                dest.put(base + i, t[px[s] & 0xFF]);
             }
         }
     }
 
-    private static void replicateGray(byte[] px, float[][] table, float[] dest, int offset) {
+    private static void replicateGray(byte[] px, float[][] table, FloatBuffer dest, int offset) {
         int n = px.length;
         for (int c = 0; c < table.length; c++) {
             float[] t = table[c];
             int base = offset + c * n;
             for (int i = 0; i < n; i++) {
-                dest[base + i] = t[px[i] & 0xFF];
+                dest.put(base + i, t[px[i] & 0xFF]);
             }
         }
     }
 
-    private static void lumaOfRgb(byte[] px, float[] table, float[] dest, int offset) {
+    private static void lumaOfRgb(byte[] px, float[] table, FloatBuffer dest, int offset) {
         int n = px.length / 3;
         for (int i = 0, s = 0; i < n; i++, s += 3) {
-            dest[offset + i] = table[ImageTransforms.luminance(px[s] & 0xFF, px[s + 1] & 0xFF, px[s + 2] & 0xFF)];
+            dest.put(offset + i, table[ImageTransforms.luminance(px[s] & 0xFF, px[s + 1] & 0xFF, px[s + 2] & 0xFF)]);
         }
     }
 

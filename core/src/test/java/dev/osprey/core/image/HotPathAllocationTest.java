@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.osprey.core.model.Normalization;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,7 +41,9 @@ class HotPathAllocationTest {
         RawImage image = TestImages.pattern(32, 32, 3);
         InputSpec spec = new InputSpec(3, 32, 32);
         Normalization norm = new Normalization(new float[] {0.5f, 0.4f, 0.3f}, new float[] {0.2f, 0.25f, 0.3f});
-        float[] batch = new float[spec.size() * 4];
+        // As the classifier fills it: the direct, native-order buffer its input tensor is made from.
+        FloatBuffer batch = ByteBuffer.allocateDirect(spec.size() * 4 * Float.BYTES).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
         for (int i = 0; i < 100; i++) {
             ModelInput.fill(image, spec, norm, batch, (i % 4) * spec.size());
         }
@@ -48,6 +53,23 @@ class HotPathAllocationTest {
         }
         long perCall = (allocated() - before) / CALLS;
         assertThat(perCall).as("bytes allocated per fill").isZero();
+    }
+
+    @Test
+    void labelHeaderIsReadWithoutAllocating() {
+        Headers headers = new RecordHeaders();
+        ImageHeaders.put(headers, ImageHeaders.LABEL, "7");
+        int sum = 0;
+        for (int i = 0; i < 100; i++) {
+            sum += ImageHeaders.labelIndex(headers);
+        }
+        long before = allocated();
+        for (int i = 0; i < CALLS; i++) {
+            sum += ImageHeaders.labelIndex(headers);
+        }
+        long perCall = (allocated() - before) / CALLS;
+        assertThat(sum).isEqualTo(7 * (CALLS + 100));
+        assertThat(perCall).as("bytes allocated per label read").isZero();
     }
 
     @Test
