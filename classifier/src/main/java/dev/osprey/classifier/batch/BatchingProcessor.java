@@ -67,6 +67,7 @@ public final class BatchingProcessor implements Processor<String, byte[], String
     private final String inputTopic;
     private final BatchSettings settings;
     private final BatchClassifier classifier;
+    private IsolatingClassifier isolating;
     private final InputReplayer replayer;
     private final ClassifierMetrics metrics;
     private final PredictionWriter predictionWriter = new PredictionWriter();
@@ -93,6 +94,7 @@ public final class BatchingProcessor implements Processor<String, byte[], String
         this.context = context;
         this.pointers = context.getStateStore(POINTER_STORE);
         this.partition = context.taskId().partition();
+        this.isolating = new IsolatingClassifier(classifier, inputTopic + '-' + partition);
         this.pointer = pointers.get(partition);
         if (pointer != null) {
             recover();
@@ -237,13 +239,9 @@ public final class BatchingProcessor implements Processor<String, byte[], String
     private void flush() {
         long started = System.nanoTime();
         long now = context.currentSystemTimeMs();
-        List<RawImage> images = new ArrayList<>(buffer.size());
-        for (PendingImage p : buffer) {
-            images.add(p.image());
-        }
-        Outcome[] outcomes = new Outcome[images.size()];
-        ModelManifest[] models = new ModelManifest[images.size()];
-        classifyIsolating(images, 0, images.size(), outcomes, models);
+        IsolatingClassifier.Result result = isolating.classify(buffer);
+        Outcome[] outcomes = result.outcomes();
+        ModelManifest[] models = result.models();
         long inferenceNanos = System.nanoTime() - started;
         long classifiedAt = context.currentSystemTimeMs();
         long[] latencies = new long[buffer.size()];
@@ -272,44 +270,6 @@ public final class BatchingProcessor implements Processor<String, byte[], String
         movePointer(buffer.get(buffer.size() - 1).offset() + 1);
         buffer.clear();
         bufferedBytes = 0;
-    }
-
-    /**
-     * Classifies {@code images[from, to)}; when the forward pass fails, classifies each half on its
-     * own, so that only the images that fail alone are refused. A batch of n images with one such
-     * image costs about 2 log2(n) extra passes.
-     */
-    private void classifyIsolating(List<RawImage> images, int from, int to, Outcome[] outcomes,
-                                   ModelManifest[] models) {
-        try {
-            BatchResult result = classifier.classify(images.subList(from, to));
-            for (int i = from; i < to; i++) {
-                outcomes[i] = result.outcomes().get(i - from);
-                models[i] = result.model();
-            }
-        } catch (InferenceException e) {
-            if (to - from == 1) {
-                PendingImage p = buffer.get(from);
-                LOG.warn("{}-{}@{}: the forward pass fails on this image alone; dead-lettering it: {}",
-                        inputTopic, partition, p.offset(), e.getMessage());
-                outcomes[from] = new Outcome.Rejected(RejectReason.INFERENCE_FAILED,
-                        "the model's forward pass failed on this image: " + rootMessage(e));
-                return;
-            }
-            LOG.debug("{}-{}: forward pass failed on {} images; splitting the batch", inputTopic, partition,
-                    to - from);
-            int mid = (from + to) >>> 1;
-            classifyIsolating(images, from, mid, outcomes, models);
-            classifyIsolating(images, mid, to, outcomes, models);
-        }
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     /** The prediction's JSON, written straight from the outcome (no record, no list, no boxing per image). */
