@@ -3,6 +3,7 @@ package dev.osprey.app;
 import dev.osprey.classifier.ClassifierApp;
 import dev.osprey.classifier.ClassifierConfig;
 import dev.osprey.classifier.batch.BatchSettings;
+import dev.osprey.classifier.batch.Parallelism;
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.core.topic.TopicAdmin;
@@ -51,13 +52,24 @@ final class ClassifierCommand implements Callable<Integer> {
             description = "exactly_once or at_least_once (default: ${DEFAULT-VALUE}).")
     String guarantee;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Stream threads (default: ${DEFAULT-VALUE}).")
-    int threads;
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Stream threads: consume, decode, forward, commit (default: cores/4, at least 1).")
+    Integer threads;
 
-    @Option(names = "--intra-op-threads", defaultValue = "1",
+    @Option(names = "--inference-threads", paramLabel = "N",
+            description = "Forward-pass workers the stream threads hand their batches to; 0 runs each batch on "
+                    + "its stream thread (default: cores/2, at least 1).")
+    Integer inferenceThreads;
+
+    @Option(names = "--in-flight", paramLabel = "N",
+            description = "Batches per partition handed to the workers and not yet written; with that many the "
+                    + "stream thread waits (default: 2).")
+    Integer inFlight;
+
+    @Option(names = "--intra-op-threads", paramLabel = "N",
             description = "PyTorch intra-op threads per forward pass; 0 keeps PyTorch's default, one per core "
-                    + "(default: ${DEFAULT-VALUE}; scale with --threads instead).")
-    int intraOpThreads;
+                    + "(default: 1; scale with --inference-threads instead).")
+    Integer intraOpThreads;
 
     @Option(names = "--commit-interval", paramLabel = "MS", defaultValue = "100",
             description = "Kafka Streams commit interval in ms (default: ${DEFAULT-VALUE}).")
@@ -93,9 +105,27 @@ final class ClassifierCommand implements Callable<Integer> {
     ClassifierConfig config(KafkaSettings settings) {
         return new ClassifierConfig(settings,
                 settings.topicPrefix() + applicationId, batchSettings(),
-                ClassifierConfig.Guarantee.parse(guarantee), threads, intraOpThreads,
+                ClassifierConfig.Guarantee.parse(guarantee), parallelism(),
                 Duration.ofMillis(commitIntervalMs), Optional.ofNullable(modelName), Optional.ofNullable(stateDir),
                 Optional.ofNullable(instanceId));
+    }
+
+    /** {@link Parallelism#forThisMachine()}, with what the options override. */
+    Parallelism parallelism() {
+        Parallelism p = Parallelism.forThisMachine();
+        if (threads != null) {
+            p = p.withStreamThreads(threads);
+        }
+        if (inferenceThreads != null) {
+            p = p.withInferenceThreads(inferenceThreads);
+        }
+        if (inFlight != null) {
+            p = p.withMaxInFlight(inFlight);
+        }
+        if (intraOpThreads != null) {
+            p = p.withIntraOpThreads(intraOpThreads);
+        }
+        return p;
     }
 
     BatchSettings batchSettings() {

@@ -3,7 +3,9 @@ package dev.osprey.classifier;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.osprey.classifier.batch.InferencePool;
 import dev.osprey.classifier.batch.KafkaInputReplayer;
+import dev.osprey.classifier.batch.Parallelism;
 import dev.osprey.classifier.deadletter.DeadLetterHandler;
 import dev.osprey.classifier.deadletter.ProductionErrorHandler;
 import dev.osprey.classifier.model.DjlBatchClassifier;
@@ -50,6 +52,7 @@ public final class ClassifierApp implements AutoCloseable {
     private final KafkaProducer<String, byte[]> events;
     private final ModelFollower follower;
     private final StateDirectory stateDir;
+    private final InferencePool pool;
     private volatile KafkaStreams streams;
     private volatile boolean closing;
     private KafkaStreamsMetrics streamsMetrics;
@@ -57,7 +60,8 @@ public final class ClassifierApp implements AutoCloseable {
     public ClassifierApp(ClassifierConfig config, MeterRegistry registry) {
         this.config = config;
         this.metrics = new ClassifierMetrics(registry);
-        configurePyTorchThreads(config.intraOpThreads());
+        configurePyTorchThreads(config.parallelism().intraOpThreads());
+        this.pool = InferencePool.of(config.parallelism().inferenceThreads());
         this.stateDir = StateDirectory.of(config.stateDir(), "osprey-classifier-");
         this.events = new KafkaProducer<>(config.kafka().eventProducerProperties(), new StringSerializer(), new ByteArraySerializer());
         this.follower = new ModelFollower(config.kafka().modelReaderProperties(), config.topics().models(), config.modelName(),
@@ -79,15 +83,18 @@ public final class ClassifierApp implements AutoCloseable {
             LOG.info("waiting for a model on topic {} ...", config.topics().models());
         }
         KafkaInputReplayer replayer = new KafkaInputReplayer(config.applicationId(), config.kafka());
+        Parallelism parallelism = config.parallelism();
         streams = new KafkaStreams(ClassifierTopology.build(config.topics(), config.batch(),
-                new DjlBatchClassifier(holder), replayer, metrics), streamsConfig(config, stateDir.path(), metrics));
+                new DjlBatchClassifier(holder), replayer, metrics, pool, parallelism.maxInFlight()),
+                streamsConfig(config, stateDir.path(), metrics));
         streams.setUncaughtExceptionHandler(new BoundedReplacement());
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics.registry());
         streams.start();
-        LOG.info("classifier {} started: {} thread(s), {}, max-batch {}, max-batch-bytes {}, max-delay {} ms, "
+        LOG.info("classifier {} started: {} on {} core(s), {}, max-batch {}, max-batch-bytes {}, max-delay {} ms, "
                         + "max-pixels {}, serving {}",
-                config.applicationId(), config.threads(), config.guarantee().streamsValue(),
+                config.applicationId(), parallelism.describe(), Runtime.getRuntime().availableProcessors(),
+                config.guarantee().streamsValue(),
                 config.batch().maxBatch(), config.batch().maxBatchBytes(), config.batch().maxDelay().toMillis(),
                 config.batch().maxPixels(),
                 holder.serving().map(ModelManifest::tag).orElse("?"));
@@ -150,7 +157,7 @@ public final class ClassifierApp implements AutoCloseable {
         // Osprey's tuning first, then the user's client properties over it (putIfAbsent keeps theirs).
         Properties p = config.kafka().streamsProperties(config.applicationId());
         p.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.guarantee().streamsValue());
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.parallelism().streamThreads());
         p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
@@ -214,6 +221,7 @@ public final class ClassifierApp implements AutoCloseable {
             streams.close(Duration.ofSeconds(30));
             streamsMetrics.close();
         }
+        pool.close();
         try {
             follower.close();
         } catch (InterruptedException e) {

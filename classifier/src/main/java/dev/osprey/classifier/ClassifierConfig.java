@@ -1,6 +1,7 @@
 package dev.osprey.classifier;
 
 import dev.osprey.classifier.batch.BatchSettings;
+import dev.osprey.classifier.batch.Parallelism;
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.topic.OspreyTopics;
 import java.nio.file.Path;
@@ -16,24 +17,19 @@ import java.util.Optional;
  * @param applicationId    Kafka Streams application id (instances with the same id share partitions)
  * @param batch            micro-batching limits
  * @param guarantee        processing guarantee
- * @param threads          stream threads, each with its own predictor
- * @param intraOpThreads   PyTorch intra-op threads per forward pass; 0 leaves PyTorch's default (one
- *                         per core). Default 1: the stream thread, the Kafka clients (and a co-located
- *                         broker) already use the cores, and an OpenMP worker that is not scheduled
- *                         stalls every forward pass; scale with {@code threads} instead
+ * @param parallelism      stream threads, inference workers, batches in flight, PyTorch intra-op
+ *                         threads; by default {@link Parallelism#forThisMachine()}
  * @param commitInterval   Kafka Streams commit interval
  * @param modelName        the one model name to serve; empty serves the first name seen on {@code models}
  * @param stateDir         Kafka Streams state directory; empty uses a fresh temporary one
  * @param instanceId       static group membership id ({@code group.instance.id}); empty for dynamic membership
  */
 public record ClassifierConfig(KafkaSettings kafka, String applicationId,
-                               BatchSettings batch, Guarantee guarantee, int threads, int intraOpThreads,
+                               BatchSettings batch, Guarantee guarantee, Parallelism parallelism,
                                Duration commitInterval, Optional<String> modelName, Optional<Path> stateDir,
                                Optional<String> instanceId) {
 
     public static final String DEFAULT_APPLICATION_ID = "osprey-classifier";
-    /** See {@code intraOpThreads}; measured in docs/BENCHMARKS.md. */
-    public static final int DEFAULT_INTRA_OP_THREADS = 1;
 
     /** The processing guarantee, as named on the command line. */
     public enum Guarantee {
@@ -70,12 +66,7 @@ public record ClassifierConfig(KafkaSettings kafka, String applicationId,
         if (applicationId == null || applicationId.isBlank()) {
             throw new IllegalArgumentException("application id must not be blank");
         }
-        if (threads < 1 || threads > 64) {
-            throw new IllegalArgumentException("threads must be in [1, 64]: " + threads);
-        }
-        if (intraOpThreads < 0 || intraOpThreads > 256) {
-            throw new IllegalArgumentException("intra-op threads must be in [0, 256]: " + intraOpThreads);
-        }
+        Objects.requireNonNull(parallelism, "parallelism");
         if (commitInterval.isNegative() || commitInterval.isZero()) {
             throw new IllegalArgumentException("commit interval must be positive: " + commitInterval.toMillis() + " ms");
         }
@@ -89,7 +80,7 @@ public record ClassifierConfig(KafkaSettings kafka, String applicationId,
     /** Defaults for the cluster {@code kafka} describes. */
     public static ClassifierConfig defaults(KafkaSettings kafka) {
         return new ClassifierConfig(kafka, kafka.topicPrefix() + DEFAULT_APPLICATION_ID,
-                BatchSettings.defaults(), Guarantee.EXACTLY_ONCE, 1, DEFAULT_INTRA_OP_THREADS,
+                BatchSettings.defaults(), Guarantee.EXACTLY_ONCE, Parallelism.forThisMachine(),
                 Duration.ofMillis(100), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
@@ -104,22 +95,27 @@ public record ClassifierConfig(KafkaSettings kafka, String applicationId,
     }
 
     public ClassifierConfig withBatch(BatchSettings newBatch) {
-        return new ClassifierConfig(kafka, applicationId, newBatch, guarantee, threads,
-                intraOpThreads, commitInterval, modelName, stateDir, instanceId);
+        return new ClassifierConfig(kafka, applicationId, newBatch, guarantee, parallelism, commitInterval,
+                modelName, stateDir, instanceId);
+    }
+
+    public ClassifierConfig withParallelism(Parallelism p) {
+        return new ClassifierConfig(kafka, applicationId, batch, guarantee, p, commitInterval, modelName,
+                stateDir, instanceId);
     }
 
     public ClassifierConfig withGuarantee(Guarantee g) {
-        return new ClassifierConfig(kafka, applicationId, batch, g, threads, intraOpThreads,
+        return new ClassifierConfig(kafka, applicationId, batch, g, parallelism,
                 commitInterval, modelName, stateDir, instanceId);
     }
 
     public ClassifierConfig withStateDir(Path dir) {
-        return new ClassifierConfig(kafka, applicationId, batch, guarantee, threads,
-                intraOpThreads, commitInterval, modelName, Optional.of(dir), instanceId);
+        return new ClassifierConfig(kafka, applicationId, batch, guarantee, parallelism, commitInterval,
+                modelName, Optional.of(dir), instanceId);
     }
 
     public ClassifierConfig withApplicationId(String id) {
-        return new ClassifierConfig(kafka, id, batch, guarantee, threads, intraOpThreads,
+        return new ClassifierConfig(kafka, id, batch, guarantee, parallelism,
                 commitInterval, modelName, stateDir, instanceId);
     }
 }

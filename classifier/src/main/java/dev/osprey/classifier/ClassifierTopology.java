@@ -3,6 +3,7 @@ package dev.osprey.classifier;
 import dev.osprey.classifier.batch.BatchClassifier;
 import dev.osprey.classifier.batch.BatchSettings;
 import dev.osprey.classifier.batch.BatchingProcessor;
+import dev.osprey.classifier.batch.InferencePool;
 import dev.osprey.classifier.batch.InputReplayer;
 import dev.osprey.core.topic.OspreyTopics;
 import java.util.Map;
@@ -23,13 +24,25 @@ public final class ClassifierTopology {
     private ClassifierTopology() {
     }
 
+    /** Every batch runs on its stream thread. */
     public static Topology build(OspreyTopics topics, BatchSettings settings, BatchClassifier classifier,
                                  InputReplayer replayer, ClassifierMetrics metrics) {
+        return build(topics, settings, classifier, replayer, metrics, InferencePool.inline(), 1);
+    }
+
+    /**
+     * Batches run on {@code pool} (owned by the caller, shared by every task), at most
+     * {@code maxInFlight} per task at a time.
+     */
+    public static Topology build(OspreyTopics topics, BatchSettings settings, BatchClassifier classifier,
+                                 InputReplayer replayer, ClassifierMetrics metrics, InferencePool pool,
+                                 int maxInFlight) {
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.images());
         topology.addProcessor(BATCHER,
-                () -> new BatchingProcessor(topics.images(), settings, classifier, replayer, metrics), SOURCE);
+                () -> new BatchingProcessor(topics.images(), settings, classifier, replayer, metrics, pool,
+                        maxInFlight), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(BatchingProcessor.POINTER_STORE), Serdes.Integer(), Serdes.Long())
                 .withLoggingEnabled(Map.of())

@@ -39,15 +39,15 @@ final class ClassifierUnderTest implements SystemUnderTest {
     }
 
     /**
-     * The classifier config of a scenario: Osprey's defaults with the scenario's batch, guarantee and
-     * stream threads.
+     * The classifier config of a scenario: Osprey's defaults (pipelined inference included) with the
+     * scenario's batch, guarantee and stream threads.
      * Intra-op threads are left to {@link TorchThreads} (0 here: the app does not touch PyTorch's
      * count), so a scenario gets the count it names whatever the classifier's default is.
      */
     static ClassifierConfig config(String bootstrap, OspreyTopics topics, Scenario s, Path stateDir) {
         ClassifierConfig d = ClassifierConfig.defaults(bootstrap, topics);
         return new ClassifierConfig(d.kafka(), d.applicationId(), s.batch(), s.guarantee(),
-                s.threads(), 0, d.commitInterval(), d.modelName(), Optional.of(stateDir), d.instanceId());
+                d.parallelism().withStreamThreads(s.threads()).withIntraOpThreads(0), d.commitInterval(), d.modelName(), Optional.of(stateDir), d.instanceId());
     }
 
     @Override

@@ -1,25 +1,27 @@
 package dev.osprey.classifier.batch;
 
 import dev.osprey.classifier.ClassifierMetrics;
-import dev.osprey.classifier.deadletter.DeadLetterRecord;
 import dev.osprey.classifier.deadletter.RejectedRecordException;
-import dev.osprey.core.format.PredictionWriter;
 import dev.osprey.core.image.ImageDecoder;
 import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.image.ImageRejectedException;
 import dev.osprey.core.image.RawImage;
 import dev.osprey.core.image.RejectReason;
-import dev.osprey.core.model.ModelManifest;
 import dev.osprey.core.topic.OspreyTopics;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -48,6 +50,15 @@ import org.slf4j.LoggerFactory;
  * punctuation once its oldest image has waited {@code max-delay}, or early when the buffer holds
  * {@code max-batch-bytes}.
  *
+ * <p><b>Pipelining.</b> With an {@link InferencePool} of workers, a full or due batch is handed to
+ * a worker ({@link BatchRun}: forward pass and output bytes) and the stream thread goes on
+ * consuming and decoding. Finished batches are forwarded in input order on the stream thread, at
+ * the start of the next {@code process()} or punctuation, and only then does the pointer move past
+ * them, so a batch in flight is, for recovery, exactly like one still buffered. At most
+ * {@code maxInFlight} batches per task are in flight; with that many, the stream thread waits for
+ * the oldest (back-pressure). Memory per task is so bounded by (maxInFlight + 1) x max-batch-bytes.
+ * A task closed with batches in flight drops them: the next owner re-reads them from the pointer.
+ *
  * <p><b>Poison.</b> A batch whose forward pass throws an {@link InferenceException} is split in
  * halves until the images that fail alone are found; they become {@code inference-failed} dead
  * letters and the rest are classified. Records below the pointer (after an offset reset or when
@@ -62,17 +73,19 @@ public final class BatchingProcessor implements Processor<String, byte[], String
     public static final String DEAD_LETTER_CHILD = "dead-letter-sink";
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchingProcessor.class);
-    private static final int TOP_K = 3;
 
     private final String inputTopic;
     private final BatchSettings settings;
     private final BatchClassifier classifier;
-    private IsolatingClassifier isolating;
     private final InputReplayer replayer;
     private final ClassifierMetrics metrics;
-    private final PredictionWriter predictionWriter = new PredictionWriter();
+    private final InferencePool pool;
+    private final int maxInFlight;
     private final List<PendingImage> buffer = new ArrayList<>();
+    private final ArrayDeque<Future<BatchRun.Finished>> inFlight = new ArrayDeque<>();
     private long bufferedBytes;
+    private IsolatingClassifier isolating;
+    private LongSupplier clock;
     private long skippedBelowPointer;
 
     private ProcessorContext<String, byte[]> context;
@@ -80,13 +93,29 @@ public final class BatchingProcessor implements Processor<String, byte[], String
     private int partition;
     private Long pointer;
 
+    /** Runs every batch on the stream thread (no pipelining). */
     public BatchingProcessor(String inputTopic, BatchSettings settings, BatchClassifier classifier,
                              InputReplayer replayer, ClassifierMetrics metrics) {
+        this(inputTopic, settings, classifier, replayer, metrics, InferencePool.inline(), 1);
+    }
+
+    /**
+     * @param pool        where batches run; shared by all tasks, owned by the caller
+     * @param maxInFlight batches this task may have on the pool and not yet forwarded
+     */
+    public BatchingProcessor(String inputTopic, BatchSettings settings, BatchClassifier classifier,
+                             InputReplayer replayer, ClassifierMetrics metrics, InferencePool pool,
+                             int maxInFlight) {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("max in-flight batches must be positive: " + maxInFlight);
+        }
         this.inputTopic = inputTopic;
         this.settings = settings;
         this.classifier = classifier;
         this.replayer = replayer;
         this.metrics = metrics;
+        this.pool = pool;
+        this.maxInFlight = maxInFlight;
     }
 
     @Override
@@ -95,11 +124,14 @@ public final class BatchingProcessor implements Processor<String, byte[], String
         this.pointers = context.getStateStore(POINTER_STORE);
         this.partition = context.taskId().partition();
         this.isolating = new IsolatingClassifier(classifier, inputTopic + '-' + partition);
+        // Inline, the context's clock (which a TopologyTestDriver drives); on a worker, the system's.
+        this.clock = pool.pipelined() ? System::currentTimeMillis : context::currentSystemTimeMs;
         this.pointer = pointers.get(partition);
         if (pointer != null) {
             recover();
         }
-        context.schedule(settings.tick(), PunctuationType.WALL_CLOCK_TIME, now -> flushIfDue());
+        // Recovered images (possibly more than a batch) are handed off by the next process() or punctuation.
+        context.schedule(settings.tick(), PunctuationType.WALL_CLOCK_TIME, now -> punctuate());
     }
 
     /** Re-reads the images that were taken but not flushed before this task last stopped. */
@@ -129,7 +161,7 @@ public final class BatchingProcessor implements Processor<String, byte[], String
                     + "image(s) are lost (neither predicted nor dead-lettered)", tp, from, lostTo, lostTo - from);
             from = lostTo;
         }
-        long now = context.currentSystemTimeMs();
+        long now = clock.getAsLong();
         int skipped = 0;
         List<ConsumerRecord<String, byte[]>> records = from < end ? replayer.read(tp, from, end) : List.of();
         for (ConsumerRecord<String, byte[]> r : records) {
@@ -147,6 +179,7 @@ public final class BatchingProcessor implements Processor<String, byte[], String
 
     @Override
     public void process(Record<String, byte[]> record) {
+        forwardFinished();
         long offset = context.recordMetadata().map(RecordMetadata::offset).orElseThrow();
         if (pointer == null) {
             movePointer(offset);
@@ -162,15 +195,15 @@ public final class BatchingProcessor implements Processor<String, byte[], String
         try {
             checkId(id);
             add(pending(id, record.value(), record.headers(), offset, record.timestamp(),
-                    context.currentSystemTimeMs()));
+                    clock.getAsLong()));
         } catch (ImageRejectedException e) {
-            if (buffer.isEmpty()) {
+            if (buffer.isEmpty() && inFlight.isEmpty()) {
                 movePointer(offset + 1);
             }
             throw new RejectedRecordException(e.reason(), e.getMessage());
         }
-        if (buffer.size() >= settings.maxBatch() || bufferedBytes >= settings.maxBatchBytes()) {
-            flush();
+        while (buffer.size() >= settings.maxBatch() || bufferedBytes >= settings.maxBatchBytes()) {
+            dispatch();
         }
     }
 
@@ -229,74 +262,87 @@ public final class BatchingProcessor implements Processor<String, byte[], String
         return bytes;
     }
 
-    private void flushIfDue() {
-        if (!buffer.isEmpty()
-                && context.currentSystemTimeMs() - buffer.get(0).arrivedMs() >= settings.maxDelay().toMillis()) {
-            flush();
-        }
-    }
-
-    private void flush() {
-        long started = System.nanoTime();
-        long now = context.currentSystemTimeMs();
-        IsolatingClassifier.Result result = isolating.classify(buffer);
-        Outcome[] outcomes = result.outcomes();
-        ModelManifest[] models = result.models();
-        long inferenceNanos = System.nanoTime() - started;
-        long classifiedAt = context.currentSystemTimeMs();
-        long[] latencies = new long[buffer.size()];
-        int predicted = 0;
-        ModelManifest counted = null;
-        for (int i = 0; i < buffer.size(); i++) {
-            PendingImage p = buffer.get(i);
-            if (outcomes[i] instanceof Outcome.Classified c) {
-                if (counted != null && counted != models[i]) {
-                    // A swap between two halves of a split batch: count each version's predictions.
-                    metrics.predicted(counted, predicted, latencies);
-                    predicted = 0;
-                }
-                counted = models[i];
-                latencies[predicted++] = classifiedAt - p.timestamp();
-                context.forward(new Record<>(p.id(), prediction(p, c, models[i], classifiedAt), p.timestamp(),
-                        new RecordHeaders()), PREDICTIONS_CHILD);
-            } else if (outcomes[i] instanceof Outcome.Rejected r) {
-                deadLetter(p, r);
+    private void punctuate() {
+        forwardFinished();
+        if (!buffer.isEmpty() && clock.getAsLong() - buffer.get(0).arrivedMs() >= settings.maxDelay().toMillis()) {
+            while (!buffer.isEmpty()) {
+                dispatch();
             }
         }
-        metrics.batch(buffer.size(), now - buffer.get(0).arrivedMs(), inferenceNanos);
-        if (counted != null) {
-            metrics.predicted(counted, predicted, latencies);
-        }
-        movePointer(buffer.get(buffer.size() - 1).offset() + 1);
-        buffer.clear();
-        bufferedBytes = 0;
-    }
-
-    /** The prediction's JSON, written straight from the outcome (no record, no list, no boxing per image). */
-    private byte[] prediction(PendingImage p, Outcome.Classified c, ModelManifest model, long classifiedAt) {
-        int k = Math.min(TOP_K, c.topClasses().length);
-        double[] scores = new double[k];
-        for (int j = 0; j < k; j++) {
-            scores[j] = round(c.topScores()[j]);
-        }
-        return predictionWriter.write(p.id(), model.classes(), c.topClasses(), scores, k, model.name(),
-                model.version(), p.truth(), p.timestamp(), classifiedAt);
-    }
-
-    private static double round(float p) {
-        return Math.round(p * 1e5) / 1e5;
     }
 
     /**
-     * An image that decoded but cannot be fed to the serving model (e.g. it cannot be resized to the
-     * model's input). It is found at flush time, outside its own {@code process()} call, so it is
-     * forwarded to the dead-letter sink here, with the same headers the exception handler writes.
+     * Hands the oldest buffered images (at most max-batch of them, and at most max-batch-bytes unless
+     * one image alone is larger) to the pool, first waiting for the oldest batch in flight if this
+     * task has {@code maxInFlight} of them.
      */
-    private void deadLetter(PendingImage p, Outcome.Rejected r) {
-        DeadLetterRecord dead = DeadLetterRecord.of(p.id(), p.value(), p.headers(), r.reason(), r.message(),
-                inputTopic, partition, p.offset());
-        context.forward(new Record<>(p.id(), dead.value(), p.timestamp(), dead.headers()), DEAD_LETTER_CHILD);
-        metrics.deadLettered(r.reason());
+    private void dispatch() {
+        int n = 0;
+        long bytes = 0;
+        while (n < buffer.size() && n < settings.maxBatch() && (n == 0 || bytes < settings.maxBatchBytes())) {
+            bytes += weight(buffer.get(n++));
+        }
+        List<PendingImage> batch;
+        if (n == buffer.size()) {
+            batch = new ArrayList<>(buffer);
+            buffer.clear();
+        } else {
+            List<PendingImage> head = buffer.subList(0, n);
+            batch = new ArrayList<>(head);
+            head.clear();
+        }
+        bufferedBytes -= bytes;
+        while (inFlight.size() >= maxInFlight) {
+            forward(await(inFlight.removeFirst()));
+        }
+        inFlight.addLast(pool.submit(new BatchRun(batch, isolating, clock, inputTopic, partition)));
+        if (!pool.pipelined()) {
+            forwardFinished();
+        }
+    }
+
+    /** Forwards the finished batches at the head of the in-flight queue, in input order. */
+    private void forwardFinished() {
+        while (!inFlight.isEmpty() && inFlight.peekFirst().isDone()) {
+            forward(await(inFlight.removeFirst()));
+        }
+    }
+
+    /** The batch's result; what its worker threw is rethrown here, on the stream thread, as it was thrown. */
+    private static BatchRun.Finished await(Future<BatchRun.Finished> f) {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new StreamsException("a forward pass failed", cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StreamsException("interrupted while waiting for a forward pass", e);
+        } catch (CancellationException e) {
+            throw new IllegalStateException("a batch in flight was cancelled while its task was open", e);
+        }
+    }
+
+    private void forward(BatchRun.Finished done) {
+        for (BatchRun.Output o : done.outputs()) {
+            if (o.deadLetter() == null) {
+                context.forward(new Record<>(o.key(), o.value(), o.timestamp(), o.headers()), PREDICTIONS_CHILD);
+            } else {
+                context.forward(new Record<>(o.key(), o.value(), o.timestamp(), o.headers()), DEAD_LETTER_CHILD);
+                metrics.deadLettered(o.deadLetter());
+            }
+        }
+        metrics.batch(done.size(), done.queuedMs(), done.inferenceNanos());
+        for (BatchRun.Segment seg : done.segments()) {
+            metrics.predicted(seg.model(), seg.count(), seg.latenciesMs());
+        }
+        movePointer(done.nextPointer());
     }
 
     private void movePointer(long next) {
@@ -306,7 +352,12 @@ public final class BatchingProcessor implements Processor<String, byte[], String
 
     @Override
     public void close() {
-        // Nothing to flush: unflushed images are re-read from the input by the next owner of this partition.
+        // Nothing to flush: unflushed images, buffered or in flight, are re-read from the input by the
+        // next owner of this partition. A batch a worker is running finishes there and is dropped.
+        for (Future<BatchRun.Finished> f : inFlight) {
+            f.cancel(false);
+        }
+        inFlight.clear();
         buffer.clear();
         bufferedBytes = 0;
     }
