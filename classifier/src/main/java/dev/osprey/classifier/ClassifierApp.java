@@ -3,6 +3,7 @@ package dev.osprey.classifier;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.osprey.classifier.batch.BatchWarmup;
 import dev.osprey.classifier.batch.InferencePool;
 import dev.osprey.classifier.batch.KafkaInputReplayer;
 import dev.osprey.classifier.batch.Parallelism;
@@ -45,6 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class ClassifierApp implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClassifierApp.class);
+    /** Full batches per worker before the stream starts: enough for the JIT (see {@link BatchWarmup}). */
+    private static final int WARM_UP_ROUNDS = 40;
 
     private final ClassifierConfig config;
     private final ClassifierMetrics metrics;
@@ -53,6 +56,7 @@ public final class ClassifierApp implements AutoCloseable {
     private final ModelFollower follower;
     private final StateDirectory stateDir;
     private final InferencePool pool;
+    private final DjlBatchClassifier classifier;
     private volatile KafkaStreams streams;
     private volatile boolean closing;
     private KafkaStreamsMetrics streamsMetrics;
@@ -62,6 +66,7 @@ public final class ClassifierApp implements AutoCloseable {
         this.metrics = new ClassifierMetrics(registry);
         configurePyTorchThreads(config.parallelism().intraOpThreads());
         this.pool = InferencePool.of(config.parallelism().inferenceThreads());
+        this.classifier = new DjlBatchClassifier(holder);
         this.stateDir = StateDirectory.of(config.stateDir(), "osprey-classifier-");
         this.events = new KafkaProducer<>(config.kafka().eventProducerProperties(), new StringSerializer(), new ByteArraySerializer());
         this.follower = new ModelFollower(config.kafka().modelReaderProperties(), config.topics().models(), config.modelName(),
@@ -82,10 +87,10 @@ public final class ClassifierApp implements AutoCloseable {
             }
             LOG.info("waiting for a model on topic {} ...", config.topics().models());
         }
+        warmUp();
         KafkaInputReplayer replayer = new KafkaInputReplayer(config.applicationId(), config.kafka());
         Parallelism parallelism = config.parallelism();
-        streams = new KafkaStreams(ClassifierTopology.build(config.topics(), config.batch(),
-                new DjlBatchClassifier(holder), replayer, metrics, pool, parallelism.maxInFlight()),
+        streams = new KafkaStreams(ClassifierTopology.build(config.topics(), config.batch(), classifier, replayer, metrics, pool, parallelism.maxInFlight()),
                 streamsConfig(config, stateDir.path(), metrics));
         streams.setUncaughtExceptionHandler(new BoundedReplacement());
         streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -98,6 +103,18 @@ public final class ClassifierApp implements AutoCloseable {
                 config.batch().maxBatch(), config.batch().maxBatchBytes(), config.batch().maxDelay().toMillis(),
                 config.batch().maxPixels(),
                 holder.serving().map(ModelManifest::tag).orElse("?"));
+    }
+
+    /**
+     * Runs the serving model and the per-record path on synthetic full-size batches on every worker,
+     * so that the first seconds of real input run at the steady rate (docs/BENCHMARKS.md, warm start).
+     */
+    private void warmUp() throws InterruptedException {
+        ModelManifest model = holder.serving().orElseThrow();
+        long started = System.nanoTime();
+        int images = BatchWarmup.run(classifier, model.input(), config.batch(), pool, WARM_UP_ROUNDS,
+                Duration.ofSeconds(3));
+        LOG.info("warmed up on {} synthetic images in {} ms", images, (System.nanoTime() - started) / 1_000_000);
     }
 
     /**
