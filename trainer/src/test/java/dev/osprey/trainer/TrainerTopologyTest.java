@@ -6,11 +6,13 @@ import dev.osprey.core.format.FeedbackCorrection;
 import dev.osprey.core.format.Prediction;
 import dev.osprey.core.format.RetrainRequest;
 import dev.osprey.core.image.ImageHeaders;
+import dev.osprey.core.image.InputSpec;
 import dev.osprey.core.image.RawImage;
 import dev.osprey.core.topic.OspreyTopics;
 import dev.osprey.trainer.feedback.ExampleRecorder;
 import dev.osprey.trainer.feedback.FeedbackKind;
 import dev.osprey.trainer.feedback.FeedbackListener;
+import dev.osprey.trainer.feedback.FeedbackStore;
 import dev.osprey.trainer.feedback.LabelledExample;
 import dev.osprey.trainer.live.Outcome;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +55,8 @@ class TrainerTopologyTest {
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> images;
     private TestInputTopic<String, byte[]> feedback;
+    private final FeedbackStore examples = new FeedbackStore(FeedbackStore.DEFAULT_CAPACITY, new InputSpec(1, 28, 28),
+            10);
     private TestInputTopic<String, byte[]> predictions;
     private TestInputTopic<String, byte[]> retrain;
 
@@ -73,7 +77,7 @@ class TrainerTopologyTest {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "trainer-topology-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, WINDOW, listener, outcomes::add,
+        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, WINDOW, listener, examples, outcomes::add,
                 (model, r) -> requests.add(model + ":" + r.reason())), p);
         images = input(TOPICS.images());
         feedback = input(TOPICS.feedback());
