@@ -14,6 +14,7 @@ import dev.osprey.trainer.feedback.FeedbackKind;
 import dev.osprey.trainer.feedback.FeedbackListener;
 import dev.osprey.trainer.feedback.FeedbackStore;
 import dev.osprey.trainer.feedback.LabelledExample;
+import dev.osprey.trainer.feedback.StoredExample;
 import dev.osprey.trainer.live.Outcome;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -31,6 +32,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -55,8 +57,8 @@ class TrainerTopologyTest {
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> images;
     private TestInputTopic<String, byte[]> feedback;
-    private final FeedbackStore examples = new FeedbackStore(FeedbackStore.DEFAULT_CAPACITY, new InputSpec(1, 28, 28),
-            10);
+    /** Small, so a test can make it evict. */
+    private final FeedbackStore examples = new FeedbackStore(4, new InputSpec(1, 28, 28), 10);
     private TestInputTopic<String, byte[]> predictions;
     private TestInputTopic<String, byte[]> retrain;
 
@@ -104,6 +106,42 @@ class TrainerTopologyTest {
         assertThat(e.kind()).isEqualTo(FeedbackKind.IMAGE);
         assertThat(e.image()).isEqualTo(new RawImage(28, 28, 1, pixels(7)));
         assertThat(received).containsEntry(FeedbackKind.IMAGE, 1);
+    }
+
+    @Test
+    void aLargerColourImageIsKeptAtTheModelsInputResolution() {
+        RawImage big = new RawImage(56, 56, 3, new byte[56 * 56 * 3]);
+        Headers h = new RecordHeaders();
+        ImageHeaders.describeRaw(h, big);
+        ImageHeaders.put(h, ImageHeaders.LABEL, "2");
+        feedback.pipeInput(new TestRecord<>("big", big.pixels(), h, T0));
+
+        RawImage kept = store().get("big").image();
+        assertThat(List.of(kept.width(), kept.height(), kept.channels(), kept.pixels().length))
+                .containsExactly(28, 28, 1, 28 * 28);
+        assertThat(examples.all()).singleElement()
+                .satisfies(e -> assertThat(e.example().image()).isEqualTo(kept));
+    }
+
+    @Test
+    void anEvictedExampleLeavesTheDurableStoreToo() {
+        for (int i = 0; i < 6; i++) {
+            feedback.pipeInput(new TestRecord<>("img-" + i, pixels(i + 1), labelled(1), T0.plusSeconds(i)));
+        }
+
+        assertThat(examples.size()).isEqualTo(4);
+        assertThat(examples.evictions()).isEqualTo(2);
+        assertThat(ids(store())).containsExactlyInAnyOrder("img-2", "img-3", "img-4", "img-5");
+        assertThat(examples.all()).extracting(StoredExample::id)
+                .containsExactly("img-2", "img-3", "img-4", "img-5");
+    }
+
+    private static List<String> ids(KeyValueStore<String, LabelledExample> kv) {
+        List<String> out = new ArrayList<>();
+        try (KeyValueIterator<String, LabelledExample> it = kv.all()) {
+            it.forEachRemaining(e -> out.add(e.key));
+        }
+        return out;
     }
 
     @Test
