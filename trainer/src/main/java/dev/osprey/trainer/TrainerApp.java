@@ -9,6 +9,7 @@ import dev.osprey.trainer.feedback.FeedbackKind;
 import dev.osprey.trainer.feedback.FeedbackListener;
 import dev.osprey.trainer.feedback.LabelledExample;
 import dev.osprey.trainer.feedback.FeedbackStore;
+import dev.osprey.trainer.feedback.StoredExample;
 import dev.osprey.trainer.live.LiveAccuracy;
 import dev.osprey.trainer.live.LiveConfusion;
 import dev.osprey.trainer.live.Outcome;
@@ -33,6 +34,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -42,6 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -69,6 +72,7 @@ import org.slf4j.LoggerFactory;
 public final class TrainerApp implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainerApp.class);
+    private static final Duration STORE_WAIT = Duration.ofSeconds(60);
     static final Duration LIVE_EVENT_INTERVAL = Duration.ofSeconds(30);
 
     private final TrainerConfig config;
@@ -134,7 +138,7 @@ public final class TrainerApp implements AutoCloseable {
         this.examples = new FeedbackStore(config.maxFeedback(), base.train().inputSpec(),
                 base.train().classNames().size());
         metrics.feedbackStore(examples);
-        this.runner = new RetrainRun(config, base, examples, publisher, events, metrics,
+        this.runner = new RetrainRun(config, base, this::storedExamples, publisher, events, metrics,
                 this::liveSummary);
         this.scheduler = new RetrainScheduler(runner, config.triggers().coalesceDelay(),
                 config.triggers().minInterval(), stored::get);
@@ -336,6 +340,37 @@ public final class TrainerApp implements AutoCloseable {
             scheduler.submit(TriggerRequest.of(source, request));
         } catch (IllegalArgumentException e) {
             LOG.warn("ignoring a retrain request for {}: {}", config.modelName(), e.getMessage());
+        }
+    }
+
+    /**
+     * A snapshot of the kept examples once the stream runs: while it restores or rebalances, the
+     * bounded store is still being loaded from the durable one, and a run would see only part of it.
+     */
+    private List<StoredExample> storedExamples() {
+        long deadline = System.nanoTime() + STORE_WAIT.toNanos();
+        while (true) {
+            KafkaStreams s = streams;
+            if (s == null) {
+                throw new IllegalStateException("the trainer's stream is not started");
+            }
+            if (s.state() == KafkaStreams.State.RUNNING) {
+                return examples.all();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the feedback store is not loaded after " + STORE_WAIT.toSeconds()
+                        + " s (stream state " + s.state() + ")");
+            }
+            pause();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
         }
     }
 

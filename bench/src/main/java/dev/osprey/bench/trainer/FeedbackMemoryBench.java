@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * record it captures on the heap). After 0, 200,000 and 1,000,000 records it prints the heap used after a full GC and the
  * process's RSS ({@code VmRSS} of {@code /proc/self/status}); a markdown table on stdout.
  *
- * <p>usage: {@code FeedbackMemoryBench [capacity ...]} (default: {@value FeedbackStore#DEFAULT_CAPACITY}
- * and 1,000,000). Each capacity runs on its own driver and store, one after the other, in one JVM;
+ * <p>usage: {@code FeedbackMemoryBench [capacity ...]} (default:
+ * {@value FeedbackStore#DEFAULT_CAPACITY} and 1,000,000). Each capacity runs on its own driver and store, one after the other, in one JVM;
  * run one capacity per JVM for RSS figures that do not carry the previous run's heap.
  */
 public final class FeedbackMemoryBench {
