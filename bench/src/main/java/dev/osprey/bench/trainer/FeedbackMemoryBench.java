@@ -46,12 +46,14 @@ import org.slf4j.LoggerFactory;
  * go through the real {@link ExampleRecorder} into its RocksDB store and a {@link FeedbackStore}
  * of each capacity asked for. In-process, without a broker or {@code TopologyTestDriver} (which
  * commits and checkpoints after every record, 5,000 records/s here, and keeps every changelog
- * record it captures on the heap). After 0, 200,000 and 1,000,000 records it prints the heap used after a full GC and the
- * process's RSS ({@code VmRSS} of {@code /proc/self/status}); a markdown table on stdout.
+ * record it captures on the heap). After 0, 200,000 and 1,000,000 records it prints the heap used
+ * after a full GC and the process's RSS ({@code VmRSS} of {@code /proc/self/status}); a markdown
+ * table on stdout.
  *
  * <p>usage: {@code FeedbackMemoryBench [capacity ...]} (default:
- * {@value FeedbackStore#DEFAULT_CAPACITY} and 1,000,000). Each capacity runs on its own driver and store, one after the other, in one JVM;
- * run one capacity per JVM for RSS figures that do not carry the previous run's heap.
+ * {@value FeedbackStore#DEFAULT_CAPACITY} and 1,000,000). Each capacity runs on its own stores, one
+ * after the other, in one JVM; {@code bench/run-feedback-memory.sh} runs one capacity per JVM, so
+ * that RSS figures do not carry the previous run's heap.
  */
 public final class FeedbackMemoryBench {
 
