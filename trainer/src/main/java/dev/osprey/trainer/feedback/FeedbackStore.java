@@ -53,9 +53,10 @@ public final class FeedbackStore implements ExampleSource {
     private final Map<String, Slot> byId = new HashMap<>();
     private final Map<Integer, ArrayDeque<String>> evictedByPartition = new HashMap<>();
     private long evictions;
+    private long sequence;
 
-    /** An example and the partition of the durable store that holds it (-1: none). */
-    private record Slot(StoredExample example, int partition) {
+    /** An example, the partition of the durable store that holds it (-1: none), and its arrival number. */
+    private record Slot(StoredExample example, int partition, long seq) {
     }
 
     /**
@@ -136,7 +137,7 @@ public final class FeedbackStore implements ExampleSource {
         if (old != null) {
             classes.get(old.example().example().label()).remove(id);
         }
-        Slot slot = new Slot(new StoredExample(id, example), partition);
+        Slot slot = new Slot(new StoredExample(id, example), partition, sequence++);
         byId.put(id, slot);
         classes.get(example.label()).put(id, slot);
         if (byId.size() > capacity) {
@@ -144,11 +145,12 @@ public final class FeedbackStore implements ExampleSource {
         }
     }
 
-    /** Evicts the oldest example of the largest class (the lowest class index among equals). */
+    /** Evicts the oldest example of the largest class (of equally large ones, the oldest example). */
     private void evictOne() {
         LinkedHashMap<String, Slot> largest = classes.get(0);
         for (LinkedHashMap<String, Slot> c : classes) {
-            if (c.size() > largest.size()) {
+            if (c.size() > largest.size() || c.size() == largest.size() && !c.isEmpty()
+                    && eldest(c).seq() < eldest(largest).seq()) {
                 largest = c;
             }
         }
@@ -163,13 +165,21 @@ public final class FeedbackStore implements ExampleSource {
         }
     }
 
+    private static Slot eldest(LinkedHashMap<String, Slot> c) {
+        return c.values().iterator().next();
+    }
+
     /**
      * The ids evicted since the last call whose durable copy lies in {@code partition}; the caller
-     * deletes them there. Each id is handed out once.
+     * deletes them there. Each id is handed out once; one that has come back since is not.
      */
     public synchronized List<String> takeEvicted(int partition) {
         ArrayDeque<String> ids = evictedByPartition.remove(partition);
-        return ids == null ? List.of() : List.copyOf(ids);
+        if (ids == null) {
+            return List.of();
+        }
+        ids.removeIf(byId::containsKey);
+        return List.copyOf(ids);
     }
 
     /**

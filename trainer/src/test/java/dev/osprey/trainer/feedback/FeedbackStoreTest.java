@@ -138,6 +138,26 @@ class FeedbackStoreTest {
     }
 
     @Test
+    void amongEquallyLargeClassesTheOldestExampleGoesNeverTheNewOne() {
+        FeedbackStore store = new FeedbackStore(1, MNIST, 10);
+        store.put("old", example(5, 0), 0);
+        store.put("new", example(0, 1), 0);
+
+        assertThat(store.all()).extracting(StoredExample::id).containsExactly("new");
+    }
+
+    @Test
+    void anEvictedIdThatCameBackIsNotDeletedFromTheDurableStore() {
+        FeedbackStore store = new FeedbackStore(1, MNIST, 10);
+        store.put("x", example(1, 0), 0);
+        store.put("y", example(1, 1), 1);
+        store.put("x", example(1, 2), 0);
+
+        assertThat(store.takeEvicted(0)).isEmpty();
+        assertThat(store.takeEvicted(1)).containsExactly("y");
+    }
+
+    @Test
     void theMetersShowSizeCapacityAndEvictions() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         FeedbackStore store = new FeedbackStore(5, MNIST, 10);
