@@ -65,7 +65,7 @@ public final class FeedbackMemoryBench {
     }
 
     /** One row of the table. */
-    private record Row(int capacity, int records, int kept, long evicted, long heapBytes, long rssBytes,
+    private record Row(int capacity, int records, int kept, long evicted, long heapBytes, long committedBytes, long rssBytes,
                        double seconds) {
     }
 
@@ -86,12 +86,12 @@ public final class FeedbackMemoryBench {
             rows.addAll(run(data, capacity));
         }
         System.out.println("| --max-feedback | feedback records | examples kept | evicted | heap used after GC "
-                + "(MiB) | RSS (MiB) | seconds |");
-        System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                + "(MiB) | heap committed (MiB) | RSS (MiB) | seconds |");
+        System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %,d | %,d | %,d | %,d | %.1f | %.1f | %.1f |%n", r.capacity(),
-                    r.records(), r.kept(), r.evicted(), r.heapBytes() / 1048576.0, r.rssBytes() / 1048576.0,
-                    r.seconds());
+            System.out.printf(Locale.ROOT, "| %,d | %,d | %,d | %,d | %.1f | %.1f | %.1f | %.1f |%n", r.capacity(),
+                    r.records(), r.kept(), r.evicted(), r.heapBytes() / 1048576.0, r.committedBytes() / 1048576.0,
+                    r.rssBytes() / 1048576.0, r.seconds());
         }
     }
 
@@ -140,8 +140,9 @@ public final class FeedbackMemoryBench {
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 long heap = heapAfterGc();
+                long committed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
                 long rss = rss();
-                rows.add(new Row(capacity, sent, store.size(), store.evictions(), heap, rss, seconds));
+                rows.add(new Row(capacity, sent, store.size(), store.evictions(), heap, committed, rss, seconds));
                 LOG.info("capacity {}: {} records, {} kept, {} evicted, heap {} MiB, RSS {} MiB, {} s", capacity,
                         sent, store.size(), store.evictions(), heap >> 20, rss >> 20, Math.round(seconds));
             }
