@@ -8,6 +8,7 @@ import dev.osprey.core.model.ModelManifest;
 import dev.osprey.core.topic.TopicAdmin;
 import dev.osprey.trainer.TrainerApp;
 import dev.osprey.trainer.TrainerConfig;
+import dev.osprey.trainer.feedback.FeedbackStore;
 import dev.osprey.trainer.publish.ModelPublisher;
 import dev.osprey.trainer.publish.SeedModel;
 import dev.osprey.trainer.run.BaseData;
@@ -107,6 +108,14 @@ final class TrainerCommand implements Callable<Integer> {
                     + "the window's images on local disk (default: ${DEFAULT-VALUE}).")
     String joinWindow;
 
+    @Option(names = "--max-feedback", paramLabel = "N", defaultValue = "" + FeedbackStore.DEFAULT_CAPACITY,
+            description = "The most feedback examples kept to train on, each at the model's input resolution "
+                    + "(heap about N x input bytes, ~1 KB each at 28x28); when full, the oldest example of the "
+                    + "largest class goes, so each class keeps its newest and a class with fewer than N/classes "
+                    + "leaves room to the others: recent corrections describe today's traffic better than a "
+                    + "uniform sample of all time (default: ${DEFAULT-VALUE}).")
+    int maxFeedback;
+
     @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + HttpSettings.DEFAULT_PORT,
             description = "Port of POST /retrain and GET /status; 0 picks a free one, -1 turns it off; "
                     + "a token (--token-file, env " + ApiToken.ENV + ") guards POST /retrain "
@@ -150,7 +159,8 @@ final class TrainerCommand implements Callable<Integer> {
                 duration("--join-window", joinWindow),
                 new HttpSettings(api.host, httpPort, api.access()),
                 Optional.empty(),
-                new RollbackSettings(rollback, rollbackThreshold, rollbackMinImages, RollbackSettings.DEFAULT_ALPHA));
+                new RollbackSettings(rollback, rollbackThreshold, rollbackMinImages, RollbackSettings.DEFAULT_ALPHA),
+                maxFeedback);
         return stateDir == null ? c : c.withStateDir(stateDir);
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.trainer.TrainerConfig;
+import dev.osprey.trainer.feedback.FeedbackStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -55,6 +56,23 @@ class TrainerCommandTest {
         assertThat(c.http().port()).isZero();
         assertThat(c.gate().tolerance()).isEqualTo(0.01);
         assertThat(c.architecture().id()).isEqualTo("cnn");
+    }
+
+    @Test
+    void maxFeedbackDefaultsToTheStoresCapacityAndIsChecked() {
+        TrainerCommand byDefault = new TrainerCommand();
+        new CommandLine(byDefault).parseArgs();
+        assertThat(byDefault.config(KafkaSettings.of("localhost:9092", "p-"), "m").maxFeedback())
+                .isEqualTo(FeedbackStore.DEFAULT_CAPACITY);
+        TrainerCommand cmd = new TrainerCommand();
+        new CommandLine(cmd).parseArgs("--max-feedback", "5000");
+        assertThat(cmd.config(KafkaSettings.of("localhost:9092", "p-"), "m").maxFeedback()).isEqualTo(5000);
+        TrainerCommand zero = new TrainerCommand();
+        new CommandLine(zero).parseArgs("--max-feedback", "0");
+        assertThatThrownBy(() -> zero.config(KafkaSettings.of("localhost:9092", "p-"), "m"))
+                .hasMessageContaining("--max-feedback");
+        assertThat(run("trainer", "--help")).isZero();
+        assertThat(out.toString()).contains("--max-feedback", "newest");
     }
 
     @Test

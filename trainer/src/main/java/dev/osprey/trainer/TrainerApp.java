@@ -5,10 +5,10 @@ import dev.osprey.core.format.RetrainRequest;
 import dev.osprey.core.format.TrainingEvent;
 import dev.osprey.core.topic.OspreyTopics;
 import dev.osprey.core.state.StateDirectory;
-import dev.osprey.trainer.feedback.ExampleRecorder;
 import dev.osprey.trainer.feedback.FeedbackKind;
 import dev.osprey.trainer.feedback.FeedbackListener;
 import dev.osprey.trainer.feedback.LabelledExample;
+import dev.osprey.trainer.feedback.FeedbackStore;
 import dev.osprey.trainer.feedback.StoredExample;
 import dev.osprey.trainer.live.LiveAccuracy;
 import dev.osprey.trainer.live.LiveConfusion;
@@ -33,7 +33,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -47,16 +46,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +89,7 @@ public final class TrainerApp implements AutoCloseable {
     /** When each model version's last {@code live-accuracy} event went out (key {@code model:vN}). */
     private final Map<String, Long> liveReported = new ConcurrentHashMap<>();
     private final StateDirectory stateDir;
+    private final FeedbackStore examples;
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
     private RetrainHttpServer http;
@@ -141,6 +135,9 @@ public final class TrainerApp implements AutoCloseable {
                 metrics.forgetClassMeters(stats);
             }
         });
+        this.examples = new FeedbackStore(config.maxFeedback(), base.train().inputSpec(),
+                base.train().classNames().size());
+        metrics.feedbackStore(examples);
         this.runner = new RetrainRun(config, base, this::storedExamples, publisher, events, metrics,
                 this::liveSummary);
         this.scheduler = new RetrainScheduler(runner, config.triggers().coalesceDelay(),
@@ -155,7 +152,7 @@ public final class TrainerApp implements AutoCloseable {
      */
     public void start() {
         streams = new KafkaStreams(TrainerTopology.build(config.topics(), config.joinWindow(), feedbackListener(),
-                this::outcome, this::retrainRequested), streamsConfig(config, stateDir.path()));
+                examples, this::outcome, this::retrainRequested), streamsConfig(config, stateDir.path()));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("trainer stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -275,6 +272,11 @@ public final class TrainerApp implements AutoCloseable {
         return runner.last();
     }
 
+    /** The bounded store of the feedback examples runs train from. */
+    public FeedbackStore examples() {
+        return examples;
+    }
+
     /** Examples stored since start (restored ones not counted). */
     public long examplesStored() {
         return stored.get();
@@ -292,6 +294,9 @@ public final class TrainerApp implements AutoCloseable {
         s.put("runsSkippedWithoutNewFeedback", state.runsSkipped());
         s.put("minRetrainIntervalSeconds", config.triggers().minInterval().toSeconds());
         s.put("examplesStoredSinceStart", stored.get());
+        s.put("feedbackKept", examples.size());
+        s.put("maxFeedback", examples.capacity());
+        s.put("feedbackEvicted", examples.evictions());
         s.put("feedbackSinceLastTrigger", counter.sinceLast());
         s.put("retrainEvery", config.triggers().retrainEvery());
         s.put("live", liveSummary());
@@ -338,7 +343,10 @@ public final class TrainerApp implements AutoCloseable {
         }
     }
 
-    /** Every example in the store, once the store can be read (it cannot while restoring or rebalancing). */
+    /**
+     * A snapshot of the kept examples once the stream runs: while it restores or rebalances, the
+     * bounded store is still being loaded from the durable one, and a run would see only part of it.
+     */
     private List<StoredExample> storedExamples() {
         long deadline = System.nanoTime() + STORE_WAIT.toNanos();
         while (true) {
@@ -346,24 +354,14 @@ public final class TrainerApp implements AutoCloseable {
             if (s == null) {
                 throw new IllegalStateException("the trainer's stream is not started");
             }
-            try {
-                ReadOnlyKeyValueStore<String, LabelledExample> store = s.store(StoreQueryParameters.fromNameAndType(
-                        ExampleRecorder.STORE, QueryableStoreTypes.keyValueStore()));
-                List<StoredExample> out = new ArrayList<>();
-                try (KeyValueIterator<String, LabelledExample> it = store.all()) {
-                    while (it.hasNext()) {
-                        KeyValue<String, LabelledExample> kv = it.next();
-                        out.add(new StoredExample(kv.key, kv.value));
-                    }
-                }
-                return out;
-            } catch (InvalidStateStoreException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the feedback store is not readable after "
-                            + STORE_WAIT.toSeconds() + " s (stream state " + s.state() + "): " + e.getMessage(), e);
-                }
-                pause();
+            if (s.state() == KafkaStreams.State.RUNNING) {
+                return examples.all();
             }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the feedback store is not loaded after " + STORE_WAIT.toSeconds()
+                        + " s (stream state " + s.state() + ")");
+            }
+            pause();
         }
     }
 

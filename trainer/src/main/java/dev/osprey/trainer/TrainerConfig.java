@@ -3,6 +3,7 @@ package dev.osprey.trainer;
 import dev.osprey.core.model.Architecture;
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.topic.OspreyTopics;
+import dev.osprey.trainer.feedback.FeedbackStore;
 import dev.osprey.trainer.rollback.RollbackSettings;
 import dev.osprey.trainer.run.GateSettings;
 import dev.osprey.trainer.run.RunSettings;
@@ -35,11 +36,15 @@ import java.util.Optional;
  * @param stateDir         Kafka Streams state directory (a cache: Kafka holds the data); empty uses
  *                         a fresh temporary one, restored from the changelogs at start
  * @param rollback         automatic rollback of a swapped-in version that does worse live
+ * @param maxFeedback      the most feedback examples kept to train on ({@code --max-feedback}); the
+ *                         newest per class are kept (see {@link FeedbackStore}), at the model's input
+ *                         resolution, so the heap they take is bounded by about this many times the
+ *                         input's bytes
  */
 public record TrainerConfig(KafkaSettings kafka, String applicationId, String modelName,
                             Architecture architecture, TriggerSettings triggers, GateSettings gate, RunSettings run,
                             Duration joinWindow, HttpSettings http, Optional<Path> stateDir,
-                            RollbackSettings rollback) {
+                            RollbackSettings rollback, int maxFeedback) {
 
     public static final String DEFAULT_APPLICATION_ID = "osprey-trainer";
     public static final Duration DEFAULT_JOIN_WINDOW = Duration.ofMinutes(10);
@@ -60,6 +65,10 @@ public record TrainerConfig(KafkaSettings kafka, String applicationId, String mo
         if (modelName == null || modelName.isBlank()) {
             throw new IllegalArgumentException("model name must not be blank");
         }
+        if (maxFeedback < 1 || maxFeedback > FeedbackStore.MAX_CAPACITY) {
+            throw new IllegalArgumentException("--max-feedback must be between 1 and " + FeedbackStore.MAX_CAPACITY
+                    + ": " + maxFeedback);
+        }
         if (joinWindow.compareTo(Duration.ofSeconds(1)) < 0 || joinWindow.compareTo(Duration.ofDays(30)) > 0) {
             throw new IllegalArgumentException("--join-window must be between 1 s and 30 days: " + joinWindow);
         }
@@ -74,7 +83,8 @@ public record TrainerConfig(KafkaSettings kafka, String applicationId, String mo
     public static TrainerConfig defaults(KafkaSettings kafka, String modelName) {
         return new TrainerConfig(kafka, defaultApplicationId(kafka, modelName), modelName,
                 Architecture.MLP, TriggerSettings.defaults(), GateSettings.defaults(), RunSettings.defaults(),
-                DEFAULT_JOIN_WINDOW, HttpSettings.defaults(), Optional.empty(), RollbackSettings.defaults());
+                DEFAULT_JOIN_WINDOW, HttpSettings.defaults(), Optional.empty(), RollbackSettings.defaults(),
+                FeedbackStore.DEFAULT_CAPACITY);
     }
 
     /** {@code <prefix>osprey-trainer-<model>}: one application, so one active reader, per model. */
@@ -94,41 +104,46 @@ public record TrainerConfig(KafkaSettings kafka, String applicationId, String mo
 
     public TrainerConfig withArchitecture(Architecture a) {
         return new TrainerConfig(kafka, applicationId, modelName, a, triggers, gate, run,
-                joinWindow, http, stateDir, rollback);
+                joinWindow, http, stateDir, rollback, maxFeedback);
     }
 
     public TrainerConfig withTriggers(TriggerSettings t) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, t, gate, run,
-                joinWindow, http, stateDir, rollback);
+                joinWindow, http, stateDir, rollback, maxFeedback);
     }
 
     public TrainerConfig withGate(GateSettings g) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, g, run,
-                joinWindow, http, stateDir, rollback);
+                joinWindow, http, stateDir, rollback, maxFeedback);
     }
 
     public TrainerConfig withRun(RunSettings r) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate, r,
-                joinWindow, http, stateDir, rollback);
+                joinWindow, http, stateDir, rollback, maxFeedback);
     }
 
     public TrainerConfig withJoinWindow(Duration w) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
-                run, w, http, stateDir, rollback);
+                run, w, http, stateDir, rollback, maxFeedback);
     }
 
     public TrainerConfig withHttp(HttpSettings h) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
-                run, joinWindow, h, stateDir, rollback);
+                run, joinWindow, h, stateDir, rollback, maxFeedback);
     }
 
     public TrainerConfig withStateDir(Path dir) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
-                run, joinWindow, http, Optional.of(dir), rollback);
+                run, joinWindow, http, Optional.of(dir), rollback, maxFeedback);
     }
 
     public TrainerConfig withRollback(RollbackSettings r) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
-                run, joinWindow, http, stateDir, r);
+                run, joinWindow, http, stateDir, r, maxFeedback);
+    }
+
+    public TrainerConfig withMaxFeedback(int n) {
+        return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
+                run, joinWindow, http, stateDir, rollback, n);
     }
 }

@@ -1,6 +1,7 @@
 package dev.osprey.trainer;
 
 import dev.osprey.trainer.feedback.FeedbackKind;
+import dev.osprey.trainer.feedback.FeedbackStore;
 import dev.osprey.trainer.live.LiveAccuracy;
 import dev.osprey.trainer.live.VersionStats;
 import io.micrometer.core.instrument.Counter;
@@ -39,6 +40,23 @@ public final class TrainerMetrics {
                     .tag("kind", kind.id())
                     .register(registry));
         }
+    }
+
+    /**
+     * The bounded feedback store's meters, read when scraped: examples kept, its capacity, and
+     * examples evicted by its newest-per-class policy.
+     */
+    public void feedbackStore(FeedbackStore store) {
+        Gauge.builder("osprey.trainer.feedback.stored", store, FeedbackStore::size)
+                .description("feedback examples kept to train on, at the model's input resolution")
+                .register(registry);
+        Gauge.builder("osprey.trainer.feedback.capacity", store, FeedbackStore::capacity)
+                .description("the most feedback examples kept (--max-feedback)")
+                .register(registry);
+        FunctionCounter.builder("osprey.trainer.feedback.evicted", store, FeedbackStore::evictions)
+                .description("feedback examples evicted (the oldest of the largest class) to stay within "
+                        + "--max-feedback")
+                .register(registry);
     }
 
     public void feedbackReceived(FeedbackKind kind) {

@@ -9,6 +9,7 @@ import dev.osprey.trainer.feedback.FeedbackItem;
 import dev.osprey.trainer.feedback.FeedbackKind;
 import dev.osprey.trainer.feedback.FeedbackListener;
 import dev.osprey.trainer.feedback.FeedbackParser;
+import dev.osprey.trainer.feedback.FeedbackStore;
 import dev.osprey.trainer.feedback.ImageEnvelope;
 import dev.osprey.trainer.feedback.LabelledExample;
 import dev.osprey.trainer.live.Outcome;
@@ -39,8 +40,9 @@ import org.apache.kafka.streams.state.Stores;
  *       first). A windowed join, not a table of all images, because only the window's images need
  *       keeping: its stores expire them after the window, where a table would hold every image ever
  *       sent. The join stores are local only, without changelogs (see {@link #localOnly}). Labelled
- *       images and joined corrections are decoded and kept in the changelogged
- *       {@value ExampleRecorder#STORE} store, the trainer's durable training data.</li>
+ *       images and joined corrections are decoded, converted to the model's input resolution and kept
+ *       in the bounded {@link FeedbackStore} (newest per class) that runs train from, with the
+ *       changelogged {@value ExampleRecorder#STORE} store as its durable copy.</li>
  *   <li><b>Live accuracy.</b> {@code predictions} are joined with every feedback label by id
  *       within the same window; each match is one {@link Outcome}.</li>
  *   <li><b>Retrain requests</b> on {@code retrain} are parsed and handed on.</li>
@@ -61,11 +63,14 @@ public final class TrainerTopology {
     /**
      * @param joinWindow how far apart a correction and its image (a prediction and its label) may be
      * @param feedback   hears about feedback records and stored examples
+     * @param examples   the bounded store runs train from; the recorder keeps it in step with the
+     *                   durable {@value ExampleRecorder#STORE} store
      * @param outcomes   receives each prediction checked against its label
      * @param retrain    receives each retrain request with its key (the model name)
      */
     public static Topology build(OspreyTopics topics, Duration joinWindow, FeedbackListener feedback,
-                                 Consumer<Outcome> outcomes, BiConsumer<String, RetrainRequest> retrain) {
+                                 FeedbackStore examples, Consumer<Outcome> outcomes,
+                                 BiConsumer<String, RetrainRequest> retrain) {
         StreamsBuilder builder = new StreamsBuilder();
         JoinWindows window = JoinWindows.ofTimeDifferenceAndGrace(joinWindow, GRACE);
 
@@ -92,7 +97,8 @@ public final class TrainerTopology {
                 .withCachingDisabled());
         labelledImages.merge(joinedCorrections, Named.as("examples"))
                 .processValues(ExampleDecoder::new, Named.as("example-decode"))
-                .process(() -> new ExampleRecorder(feedback), Named.as("example-store"), ExampleRecorder.STORE);
+                .process(() -> new ExampleRecorder(feedback, examples), Named.as("example-store"),
+                        ExampleRecorder.STORE);
 
         KStream<String, Integer> labels = parsed.mapValues(FeedbackItem::label, Named.as("feedback-labels"));
         builder.stream(topics.predictions(), Consumed.with(Serdes.String(), Serdes.ByteArray())

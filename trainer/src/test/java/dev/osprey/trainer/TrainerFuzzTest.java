@@ -10,10 +10,12 @@ import dev.osprey.core.dataset.Split;
 import dev.osprey.core.format.FeedbackCorrection;
 import dev.osprey.core.image.ImageEncoder;
 import dev.osprey.core.image.ImageHeaders;
+import dev.osprey.core.image.InputSpec;
 import dev.osprey.core.image.RawImage;
 import dev.osprey.core.topic.OspreyTopics;
 import dev.osprey.trainer.feedback.FeedbackKind;
 import dev.osprey.trainer.feedback.FeedbackListener;
+import dev.osprey.trainer.feedback.FeedbackStore;
 import dev.osprey.trainer.feedback.LabelledExample;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -98,7 +100,8 @@ class TrainerFuzzTest {
         int validRequests = 0;
         Map<String, Integer> kinds = new HashMap<>();
         try (TopologyTestDriver driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, Duration.ofMinutes(10),
-                listener, outcome -> { }, (model, r) -> requests.add(model)), p)) {
+                listener, new FeedbackStore(FeedbackStore.DEFAULT_CAPACITY, new InputSpec(1, 28, 28), 10),
+                outcome -> { }, (model, r) -> requests.add(model)), p)) {
             TestInputTopic<byte[], byte[]> feedback = driver.createInputTopic(TOPICS.feedback(),
                     new ByteArraySerializer(), new ByteArraySerializer());
             TestInputTopic<byte[], byte[]> retrain = driver.createInputTopic(TOPICS.retrain(),

@@ -6,12 +6,15 @@ import dev.osprey.core.format.FeedbackCorrection;
 import dev.osprey.core.format.Prediction;
 import dev.osprey.core.format.RetrainRequest;
 import dev.osprey.core.image.ImageHeaders;
+import dev.osprey.core.image.InputSpec;
 import dev.osprey.core.image.RawImage;
 import dev.osprey.core.topic.OspreyTopics;
 import dev.osprey.trainer.feedback.ExampleRecorder;
 import dev.osprey.trainer.feedback.FeedbackKind;
 import dev.osprey.trainer.feedback.FeedbackListener;
+import dev.osprey.trainer.feedback.FeedbackStore;
 import dev.osprey.trainer.feedback.LabelledExample;
+import dev.osprey.trainer.feedback.StoredExample;
 import dev.osprey.trainer.live.Outcome;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,6 +32,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -53,6 +57,8 @@ class TrainerTopologyTest {
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> images;
     private TestInputTopic<String, byte[]> feedback;
+    /** Small, so a test can make it evict. */
+    private final FeedbackStore examples = new FeedbackStore(4, new InputSpec(1, 28, 28), 10);
     private TestInputTopic<String, byte[]> predictions;
     private TestInputTopic<String, byte[]> retrain;
 
@@ -73,7 +79,7 @@ class TrainerTopologyTest {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "trainer-topology-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, WINDOW, listener, outcomes::add,
+        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, WINDOW, listener, examples, outcomes::add,
                 (model, r) -> requests.add(model + ":" + r.reason())), p);
         images = input(TOPICS.images());
         feedback = input(TOPICS.feedback());
@@ -100,6 +106,42 @@ class TrainerTopologyTest {
         assertThat(e.kind()).isEqualTo(FeedbackKind.IMAGE);
         assertThat(e.image()).isEqualTo(new RawImage(28, 28, 1, pixels(7)));
         assertThat(received).containsEntry(FeedbackKind.IMAGE, 1);
+    }
+
+    @Test
+    void aLargerColourImageIsKeptAtTheModelsInputResolution() {
+        RawImage big = new RawImage(56, 56, 3, new byte[56 * 56 * 3]);
+        Headers h = new RecordHeaders();
+        ImageHeaders.describeRaw(h, big);
+        ImageHeaders.put(h, ImageHeaders.LABEL, "2");
+        feedback.pipeInput(new TestRecord<>("big", big.pixels(), h, T0));
+
+        RawImage kept = store().get("big").image();
+        assertThat(List.of(kept.width(), kept.height(), kept.channels(), kept.pixels().length))
+                .containsExactly(28, 28, 1, 28 * 28);
+        assertThat(examples.all()).singleElement()
+                .satisfies(e -> assertThat(e.example().image()).isEqualTo(kept));
+    }
+
+    @Test
+    void anEvictedExampleLeavesTheDurableStoreToo() {
+        for (int i = 0; i < 6; i++) {
+            feedback.pipeInput(new TestRecord<>("img-" + i, pixels(i + 1), labelled(1), T0.plusSeconds(i)));
+        }
+
+        assertThat(examples.size()).isEqualTo(4);
+        assertThat(examples.evictions()).isEqualTo(2);
+        assertThat(ids(store())).containsExactlyInAnyOrder("img-2", "img-3", "img-4", "img-5");
+        assertThat(examples.all()).extracting(StoredExample::id)
+                .containsExactly("img-2", "img-3", "img-4", "img-5");
+    }
+
+    private static List<String> ids(KeyValueStore<String, LabelledExample> kv) {
+        List<String> out = new ArrayList<>();
+        try (KeyValueIterator<String, LabelledExample> it = kv.all()) {
+            it.forEachRemaining(e -> out.add(e.key));
+        }
+        return out;
     }
 
     @Test

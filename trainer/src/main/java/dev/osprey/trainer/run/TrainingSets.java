@@ -2,13 +2,13 @@ package dev.osprey.trainer.run;
 
 import dev.osprey.core.dataset.Dataset;
 import dev.osprey.core.image.ImageRejectedException;
-import dev.osprey.core.image.ImageTransforms;
 import dev.osprey.core.image.RawImage;
+import dev.osprey.trainer.feedback.FeedbackStore;
 import dev.osprey.trainer.feedback.HeldOut;
 import dev.osprey.trainer.feedback.StoredExample;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,55 +44,60 @@ public record TrainingSets(Dataset train, Dataset validation, Dataset gate, Map<
     }
 
     /**
-     * Builds the sets of one run.
+     * Builds the sets of one run. {@code feedback} is a snapshot view of the store: its examples are
+     * sorted into the three sets by reference, and each one's pixels are copied exactly once into
+     * each final set (a training example once per repeat), never into an intermediate buffer.
      *
      * @param seed draws the base images; a different seed per run shows the model different images
      */
     public static TrainingSets assemble(BaseData base, List<StoredExample> feedback, GateSettings gate,
                                         RunSettings run, long seed) {
+        Dataset like = base.train();
         Dataset test = base.test();
         int[] slices = testSlices(test.size(), gate);
         int gateN = slices[0];
         int valN = slices[1];
         Set<ByteBuffer> heldOutPixels = fingerprints(test, 0, gateN + valN);
 
-        Builder trainFeedback = new Builder(base.train());
-        Builder validationFeedback = new Builder(base.train());
-        Builder gateFeedback = new Builder(base.train());
+        List<LabelledImage> trainFeedback = new ArrayList<>();
+        List<LabelledImage> validationFeedback = new ArrayList<>();
+        List<LabelledImage> gateFeedback = new ArrayList<>();
         int unusable = 0;
         int leaked = 0;
         for (StoredExample e : feedback) {
             int label = e.example().label();
-            RawImage image = fit(e.example().image(), base.train());
-            if (image == null || label >= base.train().classNames().size()) {
+            RawImage image = fit(e.example().image(), like);
+            if (image == null || label >= like.classNames().size()) {
                 unusable++;
                 continue;
             }
+            LabelledImage li = new LabelledImage(image.pixels(), label);
             switch (HeldOut.role(e.id(), gate.heldOutPercent())) {
-                case VALIDATION -> validationFeedback.add(image.pixels(), label);
-                case GATE -> gateFeedback.add(image.pixels(), label);
+                case VALIDATION -> validationFeedback.add(li);
+                case GATE -> gateFeedback.add(li);
                 case TRAIN -> {
                     if (heldOutPixels.contains(ByteBuffer.wrap(image.pixels()))) {
                         leaked++;
                     } else {
-                        trainFeedback.add(image.pixels(), label);
+                        trainFeedback.add(li);
                     }
                 }
             }
         }
 
-        int[] baseIndices = draw(base.train(), run.baseImages(), new Random(seed));
+        int[] baseIndices = draw(like, run.baseImages(), new Random(seed));
         int repeat = repeats(baseIndices.length, trainFeedback.size(), run.feedbackShare());
-        Builder train = new Builder(base.train());
-        train.addAll(base.train().select(baseIndices));
+        Builder train = new Builder(like, baseIndices.length + repeat * trainFeedback.size());
+        train.addAll(like, baseIndices);
         for (int r = 0; r < repeat; r++) {
             train.addAll(trainFeedback);
         }
-        Builder validation = new Builder(base.train());
-        validation.addAll(slice(test, gateN, valN));
+        Builder validation = new Builder(like, Math.max(0, Math.min(valN, test.size() - gateN))
+                + validationFeedback.size());
+        validation.addRange(test, gateN, valN);
         validation.addAll(validationFeedback);
-        Builder gateSet = new Builder(base.train());
-        gateSet.addAll(slice(test, 0, gateN));
+        Builder gateSet = new Builder(like, Math.min(gateN, test.size()) + gateFeedback.size());
+        gateSet.addRange(test, 0, gateN);
         gateSet.addAll(gateFeedback);
 
         Map<String, Object> counts = new LinkedHashMap<>();
@@ -106,9 +111,13 @@ public record TrainingSets(Dataset train, Dataset validation, Dataset gate, Map<
         counts.put("feedbackSameAsTestImage", leaked);
         counts.put("validationTestImages", valN);
         counts.put("gateTestImages", gateN);
-        String name = base.train().name();
+        String name = like.name();
         return new TrainingSets(train.build(name + "+feedback"), validation.build(test.name() + "+feedback/validation"),
                 gateSet.build(test.name() + "+feedback/gate"), counts);
+    }
+
+    /** A feedback image (the store's own pixels, not a copy) and its label. */
+    private record LabelledImage(byte[] pixels, int label) {
     }
 
     /**
@@ -145,18 +154,13 @@ public record TrainingSets(Dataset train, Dataset validation, Dataset gate, Map<
         return set;
     }
 
-    /** The example's image in the dataset's shape, or null if it cannot be made to fit. */
+    /**
+     * The example's image in the dataset's shape, or null if it cannot be made to fit. The store keeps
+     * examples at the model's input already, so this converts only what came from elsewhere.
+     */
     private static RawImage fit(RawImage image, Dataset like) {
         try {
-            RawImage out = image;
-            if (out.channels() != like.channels()) {
-                out = ImageTransforms.withChannels(out, like.channels());
-            }
-            if (out.width() != like.width() || out.height() != like.height()) {
-                ImageTransforms.checkResizable(out.width(), out.height(), like.width(), like.height());
-                out = ImageTransforms.resize(out, like.width(), like.height());
-            }
-            return out;
+            return FeedbackStore.fit(image, like.inputSpec());
         } catch (ImageRejectedException | IllegalArgumentException e) {
             return null;
         }
@@ -180,49 +184,49 @@ public record TrainingSets(Dataset train, Dataset validation, Dataset gate, Map<
         return labelled.subList(0, k).stream().mapToInt(Integer::intValue).toArray();
     }
 
-    private static Dataset slice(Dataset d, int from, int count) {
-        int[] idx = new int[Math.max(0, Math.min(count, d.size() - from))];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = from + i;
-        }
-        return d.select(idx);
-    }
-
-    /** Collects images of one shape and their labels into a {@link Dataset}. */
+    /** Collects images of one shape and their labels into arrays of the final size: one copy each. */
     private static final class Builder {
 
         private final Dataset like;
-        private final ByteArrayOutputStream pixels = new ByteArrayOutputStream();
-        private final List<Integer> labels = new ArrayList<>();
+        private final int imageBytes;
+        private final byte[] pixels;
+        private final int[] labels;
+        private int size;
 
-        Builder(Dataset like) {
+        Builder(Dataset like, int capacity) {
             this.like = like;
+            this.imageBytes = like.imageBytes();
+            this.pixels = new byte[Math.multiplyExact(capacity, imageBytes)];
+            this.labels = new int[capacity];
         }
 
-        void add(byte[] px, int label) {
-            pixels.writeBytes(px);
-            labels.add(label);
+        private void add(byte[] px, int offset, int label) {
+            System.arraycopy(px, offset, pixels, size * imageBytes, imageBytes);
+            labels[size++] = label;
         }
 
-        void addAll(Dataset d) {
-            pixels.writeBytes(d.pixels());
-            for (int l : d.labels()) {
-                labels.add(l);
+        void addAll(Dataset d, int[] indices) {
+            for (int i : indices) {
+                add(d.pixels(), i * imageBytes, d.label(i));
             }
         }
 
-        void addAll(Builder other) {
-            pixels.writeBytes(other.pixels.toByteArray());
-            labels.addAll(other.labels);
+        void addRange(Dataset d, int from, int count) {
+            for (int i = from; i < from + count && i < d.size(); i++) {
+                add(d.pixels(), i * imageBytes, d.label(i));
+            }
         }
 
-        int size() {
-            return labels.size();
+        void addAll(List<LabelledImage> images) {
+            for (LabelledImage li : images) {
+                add(li.pixels(), 0, li.label());
+            }
         }
 
         Dataset build(String name) {
-            return new Dataset(name, like.width(), like.height(), like.channels(), pixels.toByteArray(),
-                    labels.stream().mapToInt(Integer::intValue).toArray(), like.classNames());
+            byte[] px = size == labels.length ? pixels : Arrays.copyOf(pixels, size * imageBytes);
+            int[] lb = size == labels.length ? labels : Arrays.copyOf(labels, size);
+            return new Dataset(name, like.width(), like.height(), like.channels(), px, lb, like.classNames());
         }
     }
 }
