@@ -16,7 +16,9 @@ import dev.osprey.core.topic.OspreyTopics;
 import dev.osprey.core.topic.TopicAdmin;
 import dev.osprey.trainer.publish.ModelPublisher;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -247,7 +249,8 @@ public final class ProcessBench {
         }
         try (OutputReader reader = new OutputReader(bootstrap, topics, ID_PREFIX);
              ChildProcess child = ChildProcess.start(name, command, work.resolve(prefix + "log"))) {
-            LOG.info("{} pid {}: {}", name, child.pid(), String.join(" ", command));
+            LOG.info("{} pid {}: {}", name, child.pid(), String.join(" ", command)
+                    .replace(System.getProperty("java.class.path"), "<the bench's classpath>"));
             Throughput t = throughput(reader, child, broker, n);
             if (t.capped()) {
                 return new Result(name, "", t.rate(), t.firstOutputSeconds(), t.startUpImages(), t.startUpRate(),
@@ -439,8 +442,20 @@ public final class ProcessBench {
     private static void awaitBroker(ChildProcess broker, String bootstrap) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         KafkaSettings settings = KafkaSettings.of(bootstrap, "");
+        String[] hostPort = bootstrap.split(":");
         while (true) {
             broker.check();
+            // The port first, so the admin client does not log a warning per refused connection.
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), 1_000);
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the broker did not open its port within 2 minutes; its log "
+                            + "ends:\n" + broker.logTail(30), e);
+                }
+                TimeUnit.MILLISECONDS.sleep(500); // the broker starts in seconds; retried until the deadline
+                continue;
+            }
             try {
                 TopicAdmin.requireBroker(settings);
                 return;
