@@ -34,7 +34,7 @@ stopping = threading.Event()
 threading.Thread(target=lambda: (sys.stdin.read(), stopping.set()), daemon=True).start()
 print("ready", flush=True)
 while not stopping.is_set():
-    msgs = [m for m in consumer.consume(num_messages=4096, timeout=0.5)
+    msgs = [m for m in consumer.consume(num_messages=4096, timeout=0.1)
             if m.error() is None or m.error().code() != KafkaError._PARTITION_EOF]
     if not msgs:
         continue
