@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One part of the system under test in a process of its own: its output goes to a log file, its CPU
- * time is read from {@code /proc/<pid>/stat}, and it is killed when closed or when the bench's JVM
- * exits (one shutdown hook destroys every child still alive).
+ * time is read from {@code /proc/<pid>/stat}, and it is killed when closed; {@link #killAll} (the
+ * bench's shutdown hook) destroys every child still alive.
  */
 final class ChildProcess implements AutoCloseable {
 
@@ -20,10 +20,6 @@ final class ChildProcess implements AutoCloseable {
     private static final double TICK_SECONDS = 0.01;
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
 
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(ChildProcess::kill),
-                "process-bench-reaper"));
-    }
 
     private final String name;
     private final Process process;
@@ -47,6 +43,11 @@ final class ChildProcess implements AutoCloseable {
         Process p = pb.start();
         LIVE.add(p);
         return new ChildProcess(name, p, log, start);
+    }
+
+    /** Destroys every child not closed yet: forcibly where it does not stop within 10 s. */
+    static void killAll() {
+        LIVE.forEach(ChildProcess::kill);
     }
 
     String name() {

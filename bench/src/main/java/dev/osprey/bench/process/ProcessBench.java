@@ -95,17 +95,17 @@ public final class ProcessBench {
             return;
         }
         int code = 0;
-        Path work = null;
         try {
-            work = Files.createTempDirectory("osprey-process-bench-");
+            Path work = Files.createTempDirectory("osprey-process-bench-");
+            // Also on Ctrl-C or a kill: no child outlives the bench, and no broker data stays behind.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                ChildProcess.killAll();
+                deleteRecursively(work);
+            }, "process-bench-cleanup"));
             new ProcessBench(options, work).run();
         } catch (Exception | Error e) {
             LOG.error("process bench failed", e);
             code = 1;
-        } finally {
-            if (work != null) {
-                deleteRecursively(work);
-            }
         }
         System.exit(code);
     }
