@@ -15,24 +15,10 @@ cd "$(dirname "$0")/.."
 if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
     mvn -q -B -ntp -o package -DskipTests -pl bench -am
 fi
-jar=$(ls "$PWD"/bench/target/osprey-bench-*.jar | grep -v -- '-sources\|-tests' | head -1)
+# shellcheck source=bench/classpath.sh
+source bench/classpath.sh
 lib=$(mktemp -d "${TMPDIR:-/tmp}/osprey-soak-lib.XXXXXX")
-mkdir -p "$lib/manifest"
-(cd "$lib/manifest" && jar xf "$jar" META-INF/MANIFEST.MF)
-cp_entries=$(sed -e 's/\r$//' "$lib/manifest/META-INF/MANIFEST.MF" | awk '
-    /^Class-Path: / { on = 1; sub(/^Class-Path: /, ""); printf "%s", $0; next }
-    on && /^ / { sub(/^ /, ""); printf "%s", $0; next }
-    { on = 0 }')
-cp "$jar" "$lib/"
-classpath="$lib/$(basename "$jar")"
-for entry in $cp_entries; do
-    if [[ "$entry" == */dev/osprey/osprey-* ]]; then
-        name=$(basename "$entry")                      # osprey-core-0.1.0-SNAPSHOT.jar
-        module=${name#osprey-}; module=${module%%-*}   # core
-        cp "$module/target/$name" "$lib/" && entry="$lib/$name"
-    fi
-    classpath="$classpath:$entry"
-done
+classpath=$(bench_classpath "$lib")
 
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 status=0

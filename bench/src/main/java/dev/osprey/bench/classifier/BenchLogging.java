@@ -14,12 +14,12 @@ import org.slf4j.LoggerFactory;
  * the broker, the Kafka clients and DJL at WARN, since their INFO lines would cost CPU in the very
  * process being measured.
  */
-final class BenchLogging {
+public final class BenchLogging {
 
     private BenchLogging() {
     }
 
-    static void configure() {
+    public static void configure() {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ctx.reset();
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * speed does not depend on its accuracy, but a real one proves the whole path), optionally kept in a
  * cache directory so repeated bench runs skip training.
  */
-final class BenchModels {
+public final class BenchModels {
 
     private static final Logger LOG = LoggerFactory.getLogger(BenchModels.class);
 
@@ -30,7 +30,7 @@ final class BenchModels {
     }
 
     /** A trained {@code architecture} model: from the cache when there, else trained (and cached). */
-    static ModelArtifact trained(Architecture architecture, int epochs, Dataset train, Dataset test,
+    public static ModelArtifact trained(Architecture architecture, int epochs, Dataset train, Dataset test,
                                  Optional<Path> cache) throws IOException {
         Optional<Path> file = cache.map(dir -> dir.resolve(architecture.id() + "-e" + epochs + ".osprey"));
         if (file.isPresent() && Files.isRegularFile(file.get())) {

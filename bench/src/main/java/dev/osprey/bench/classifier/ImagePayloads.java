@@ -15,12 +15,12 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * exactly what {@code osprey ingest} sends for IDX data. Producers loop over them, so building a
  * record costs no encoding on the bench's side of the measurement.
  */
-final class ImagePayloads {
+public final class ImagePayloads {
 
     private final byte[][] values;
     private final Header[][] headers;
 
-    ImagePayloads(Dataset dataset) {
+    public ImagePayloads(Dataset dataset) {
         int n = dataset.size();
         int bytes = dataset.imageBytes();
         values = new byte[n][];

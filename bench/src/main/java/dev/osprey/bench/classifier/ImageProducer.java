@@ -18,7 +18,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * fixed rate during a latency run. Image {@code i} has the key {@code idPrefix + i}, so the output
  * reader can tell every id apart.
  */
-final class ImageProducer implements AutoCloseable {
+public final class ImageProducer implements AutoCloseable {
 
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
@@ -35,7 +35,7 @@ final class ImageProducer implements AutoCloseable {
      * @param lingerMs how long the producer waits to fill a batch: long for the bulk pre-load,
      *                 about 1 ms for a latency run, where it is part of the measured time
      */
-    ImageProducer(String bootstrap, String topic, ImagePayloads payloads, String idPrefix, int lingerMs) {
+    public ImageProducer(String bootstrap, String topic, ImagePayloads payloads, String idPrefix, int lingerMs) {
         // Osprey's producer settings (acks=all, idempotent, lz4), tuned for a bulk pre-load.
         Properties p = KafkaSettings.of(bootstrap, "").producerProperties();
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
@@ -50,7 +50,7 @@ final class ImageProducer implements AutoCloseable {
     }
 
     /** Sends images {@code [0, count)} as fast as the producer takes them and waits for every ack. */
-    void preload(int count) {
+    public void preload(int count) {
         for (int i = 0; i < count; i++) {
             send(i, null);
         }
@@ -68,7 +68,7 @@ final class ImageProducer implements AutoCloseable {
     }
 
     /** As {@link #paced(double, Duration)}, numbering the images from {@code firstIndex}. */
-    long paced(double perSecond, Duration duration, long firstIndex) {
+    public long paced(double perSecond, Duration duration, long firstIndex) {
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         long sent = 0;

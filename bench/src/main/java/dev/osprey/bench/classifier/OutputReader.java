@@ -26,7 +26,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *
  * <p>Not thread-safe: one thread uses it at a time.
  */
-final class OutputReader implements AutoCloseable {
+public final class OutputReader implements AutoCloseable {
 
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration POLL = Duration.ofMillis(100);
@@ -40,7 +40,7 @@ final class OutputReader implements AutoCloseable {
     private long duplicates;
     private long foreign;
 
-    OutputReader(String bootstrap, OspreyTopics topics, String idPrefix) {
+    public OutputReader(String bootstrap, OspreyTopics topics, String idPrefix) {
         // A group-less read_committed reader, as every Osprey reader is, tuned for throughput.
         Properties p = new KafkaSettings(bootstrap, topics).readerProperties("bench-reader-" + topics.prefix());
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
@@ -85,7 +85,7 @@ final class OutputReader implements AutoCloseable {
      *                 {@value #SLOW_MS} ms: whether the tail comes from a few stalls or from everywhere
      * @param worstSeconds the three worst seconds as {@code +offset s: max ms}, offset from the window's start
      */
-    record Latency(int measured, long missing, long duplicates, int p50, int p99, int max, double mean,
+    public record Latency(int measured, long missing, long duplicates, int p50, int p99, int max, double mean,
                    int slowSeconds, String worstSeconds) {
     }
 
@@ -141,7 +141,7 @@ final class OutputReader implements AutoCloseable {
      * at or after {@code measureFromMs}. Stops once {@code target} ids came back (the target is set
      * when the producer ends) or at {@code deadlineNanos}.
      */
-    Latency measureLatency(long measureFromMs, LongSupplier target, long deadlineNanos) {
+    public Latency measureLatency(long measureFromMs, LongSupplier target, long deadlineNanos) {
         int[] latencies = new int[1 << 16];
         int[] worstPerSecond = new int[3600];
         int n = 0;
@@ -189,17 +189,17 @@ final class OutputReader implements AutoCloseable {
     }
 
     /** Distinct ids seen so far, answered by a prediction or a dead letter. */
-    long received() {
+    public long received() {
         return predictions + deadLetters;
     }
 
     /** Ids that came back more than once; must be 0 under exactly-once. */
-    long duplicates() {
+    public long duplicates() {
         return duplicates;
     }
 
     /** Records whose key is not one of this run's ids (must be 0). */
-    long foreign() {
+    public long foreign() {
         return foreign;
     }
 
@@ -248,6 +248,18 @@ final class OutputReader implements AutoCloseable {
     static int percentile(int[] sorted, double q) {
         int rank = (int) Math.ceil(q * sorted.length);
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    /**
+     * One poll of at most {@code timeout}: counts what it returns and says how many new ids came back,
+     * for a caller that times the outputs itself (a system under test in another process).
+     */
+    public int pollOnce(Duration timeout) {
+        long before = received();
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
+            count(r);
+        }
+        return (int) (received() - before);
     }
 
     @Override

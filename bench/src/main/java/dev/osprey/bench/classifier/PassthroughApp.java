@@ -3,8 +3,11 @@ package dev.osprey.bench.classifier;
 import dev.osprey.classifier.ClassifierApp;
 import dev.osprey.classifier.ClassifierConfig;
 import dev.osprey.classifier.ClassifierMetrics;
+import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.topic.OspreyTopics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
@@ -20,7 +23,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * forwards every record unchanged, run with exactly the classifier's Streams, producer and consumer
  * settings ({@link ClassifierApp#streamsConfig}). No model, no state store, no batching.
  */
-final class PassthroughApp implements SystemUnderTest {
+public final class PassthroughApp implements SystemUnderTest {
 
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -43,6 +46,29 @@ final class PassthroughApp implements SystemUnderTest {
             app.close();
             throw e;
         }
+    }
+
+    /**
+     * Runs the passthrough in a JVM of its own, as the process bench measures it:
+     * {@code PassthroughApp <bootstrap> <topic-prefix> <state-dir>}; prints {@code ready} once started
+     * and stops when its standard input closes (the bench ended or died).
+     */
+    public static void main(String[] args) throws Exception {
+        BenchLogging.configure();
+        OspreyTopics topics = KafkaSettings.of(args[0], args[1]).topics();
+        ClassifierConfig config = ClassifierConfig.defaults(args[0], topics).withStateDir(Path.of(args[2]));
+        try (PassthroughApp app = start(config)) {
+            System.out.println("ready");
+            System.out.flush();
+            try {
+                while (System.in.read() >= 0) {
+                    // the bench never writes; only the end of the stream matters
+                }
+            } catch (IOException e) {
+                // the pipe broke: the bench is gone
+            }
+        }
+        System.exit(0);
     }
 
     static Topology topology(OspreyTopics topics) {

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the process bench, dev.osprey.bench.process.ProcessBench: the broker (osprey.jar broker) and
+# each scenario (passthrough, python-loop, osprey, osprey-no-pipelining, osprey-alos, cnn) in a
+# process of its own, the bare forward pass in the bench JVM. Table on stdout, progress on stderr.
+#
+# usage: bench/run-process-bench.sh [--quick] [ProcessBench options: --images N --scenarios a,b
+#                                    --markdown FILE --osprey-arg ARG ... ; --help lists them]
+#   BENCH_SKIP_BUILD=1   use the jars already built (app/target/osprey.jar and the bench jar)
+#
+# Nothing is installed into ~/.m2; osprey.jar is copied aside like the bench's own jars, so that a
+# build running meanwhile cannot rewrite it under the scenarios' JVMs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
+    mvn -q -B -ntp -o package -DskipTests -pl app,bench -am
+fi
+# shellcheck source=bench/classpath.sh
+source bench/classpath.sh
+lib=$(mktemp -d "${TMPDIR:-/tmp}/osprey-process-bench-lib.XXXXXX")
+classpath=$(bench_classpath "$lib")
+cp app/target/osprey.jar "$lib/osprey.jar"
+
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+# One PyTorch thread for the bare forward pass, as the classifier's default --intra-op-threads 1.
+status=0
+java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Xmx2g -cp "$classpath" \
+    dev.osprey.bench.process.ProcessBench --jar "$lib/osprey.jar" "$@" || status=$?
+rm -rf "$lib"
+exit "$status"
