@@ -39,6 +39,9 @@ final class ChildProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // As ./osprey does: libtorch's idle OpenMP threads otherwise spin and starve Kafka.
         pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+        // The Python loop's matrix products go to OpenBLAS (Debian's PyTorch is built against the
+        // generic BLAS interface): one thread, as its torch.set_num_threads(1) intends.
+        pb.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
         long start = System.nanoTime();
         Process p = pb.start();
         LIVE.add(p);
