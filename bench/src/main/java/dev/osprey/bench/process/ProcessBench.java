@@ -262,14 +262,39 @@ public final class ProcessBench {
                     : "; " + reader.duplicates() + " duplicates, " + reader.foreign() + " foreign";
             return new Result(name, "", t.rate(), t.firstOutputSeconds(), t.startUpImages(), t.startUpRate(),
                     t.cpuPerImage(), latency.p50(), latency.p99(), String.format(Locale.ROOT,
-                    "%s; latency at %.0f images/s over %d outputs, %d missing%s", notes, t.rate() / 2,
+                    "%s; 90%% of the steady rate %s s after the first output; latency at %.0f images/s over %d "
+                    + "outputs, %d missing%s", notes, num(t.warmSeconds(), "%.1f"), t.rate() / 2,
                     latency.measured(), latency.missing(), checks));
         }
     }
 
     /** The throughput phase's figures. */
     private record Throughput(double rate, double firstOutputSeconds, int startUpImages, double startUpRate,
-                              double cpuPerImage, boolean capped) {
+                              double cpuPerImage, boolean capped, double warmSeconds) {
+    }
+
+    /**
+     * Warm start: seconds from the first output to the start of the first one-second window whose
+     * output rate is at least 90% of {@code steady}; NaN if none.
+     */
+    static double secondsTo90Percent(long[] nanos, long[] counts, int samples, double steady) {
+        if (samples == 0 || !(steady > 0)) {
+            return Double.NaN;
+        }
+        int j = 0;
+        for (int i = 0; i < samples; i++) {
+            while (j < samples && nanos[j] - nanos[i] < 1_000_000_000L) {
+                j++;
+            }
+            if (j == samples) {
+                break;
+            }
+            double rate = (counts[j] - counts[i]) / ((nanos[j] - nanos[i]) / 1e9);
+            if (rate >= 0.9 * steady) {
+                return (nanos[i] - nanos[0]) / 1e9;
+            }
+        }
+        return Double.NaN;
     }
 
     private Throughput throughput(OutputReader reader, ChildProcess child, ChildProcess broker, int n) {
@@ -284,10 +309,17 @@ public final class ProcessBench {
         double cpuLow = 0;
         double cpuHigh = 0;
         long lastCheck = 0;
+        long[] sampleNanos = new long[1 << 16];
+        long[] sampleCounts = new long[1 << 16];
+        int samples = 0;
         while (reader.received() < n && System.nanoTime() < deadline) {
             int got = reader.pollOnce(Duration.ofMillis(50));
             long now = System.nanoTime();
             long received = reader.received();
+            if (received > 0 && samples < sampleNanos.length) {
+                sampleNanos[samples] = now;
+                sampleCounts[samples++] = received;
+            }
             if (got > 0 && first == 0) {
                 first = now;
                 LOG.info("{}: first output after {} s", child.name(), fmt((now - child.startNanos()) / 1e9));
@@ -314,7 +346,7 @@ public final class ProcessBench {
         double cpu = highAt > 0 ? (cpuHigh - cpuLow) / (high - low) : Double.NaN;
         return new Throughput(rate, first == 0 ? Double.NaN : (first - child.startNanos()) / 1e9, startUpImages,
                 startUpAt == 0 ? Double.NaN : startUpImages / ((startUpAt - child.startNanos()) / 1e9), cpu,
-                reader.received() < n);
+                reader.received() < n, secondsTo90Percent(sampleNanos, sampleCounts, samples, rate));
     }
 
     private OutputReader.Latency latency(OutputReader reader, ChildProcess child, String bootstrap,
