@@ -166,7 +166,7 @@
       if (e.trigger) text += ' (' + e.trigger + ')';
       if (e.candidateScore !== undefined) text += ' candidate ' + e.candidateScore.toFixed(4);
       if (e.servingScore !== undefined) text += ' vs serving ' + e.servingScore.toFixed(4);
-      else if (e.message) text += ' — ' + e.message;
+      if (e.message && e.type !== 'serving') text += ' — ' + e.message;
       return el('li', { class: e.type, text });
     }));
     renderCurves();
