@@ -4,7 +4,7 @@
   const $ = (id) => document.getElementById(id);
   const STRIP = 24;
   const state = { seq: 0, predictions: new Map(), events: [], eventSeqs: new Set(), dlq: [], dlqSeqs: new Set(),
-    classes: {}, sent: new Set(), tokenRequired: false };
+    classes: {}, sent: new Set(), tokenRequired: false, live: new Map() };
   const TOKEN_KEY = 'osprey-token';
 
   function el(tag, attrs, ...kids) {
@@ -126,15 +126,47 @@
       el('span', { text: 'v' + k + ': ' + pct(a.accuracy) + ' of ' + a.n })));
   }
 
+  // --- models: the trainer's per-class live accuracy and confusion matrix of a version ---
+  const name = (k) => state.classes[k] || String(k);
+  function renderMatrix() {
+    const select = $('matrix-version');
+    const keys = [...state.live.keys()].sort((a, b) => state.live.get(a).version - state.live.get(b).version);
+    const chosen = select.value && state.live.has(select.value) ? select.value : keys[keys.length - 1];
+    select.replaceChildren(...keys.map((k) => { const v = state.live.get(k);
+      const o = el('option', { value: k, text: v.model + ' v' + v.version }); if (k === chosen) o.selected = true; return o; }));
+    const v = chosen && state.live.get(chosen);
+    if (!v) return;
+    $('matrix-note').textContent = v.model + ' v' + v.version + ': ' + (v.accuracy !== undefined ? pct(v.accuracy) : '–')
+      + ' of ' + v.outcomes + ' labelled predictions, as the trainer counted them at ' + time(v.ts);
+    const rows = v.confusion;
+    $('per-class').replaceChildren(el('tr', {}, el('th', { scope: 'col', text: 'class' }),
+      el('th', { scope: 'col', text: 'n' }), el('th', { scope: 'col', text: 'accuracy' })),
+      ...rows.map((r, i) => el('tr', {}, el('th', { scope: 'row', text: name(i) }),
+        el('td', { text: String(r.reduce((a, b) => a + b, 0)) }),
+        el('td', { class: 'acc-cell', text: v.perClass[i] === null ? '–' : pct(v.perClass[i]) }))));
+    const head = el('tr', {}, el('th', { text: 'true \\ predicted' }), ...rows.map((r, j) => el('th', { scope: 'col', text: name(j) })));
+    $('confusion').replaceChildren(head, ...rows.map((r, i) => {
+      const total = r.reduce((a, b) => a + b, 0) || 1;
+      return el('tr', {}, el('th', { scope: 'row', text: name(i) }), ...r.map((n, j) => {
+        const share = n / total;
+        const colour = i === j ? '26,127,55' : '198,40,40';
+        return el('td', { class: 'cell', title: name(i) + ' predicted as ' + name(j) + ': ' + n,
+          style: 'background:rgba(' + colour + ',' + share.toFixed(2) + ')', text: String(n) });
+      }));
+    }));
+  }
+  $('matrix-version').addEventListener('change', renderMatrix);
+
   // --- models: timeline and curves ---
   function renderTimeline() {
     const items = state.events.filter((e) => e.type !== 'epoch').slice(-60).reverse();
     $('timeline').replaceChildren(...items.map((e) => {
       let text = time(e.ts) + ' ' + e.type + (e.version ? ' v' + e.version : '');
+      if (e.type === 'serving') text = time(e.ts) + ' serving v' + e.version + ' — ' + e.message;
       if (e.trigger) text += ' (' + e.trigger + ')';
       if (e.candidateScore !== undefined) text += ' candidate ' + e.candidateScore.toFixed(4);
       if (e.servingScore !== undefined) text += ' vs serving ' + e.servingScore.toFixed(4);
-      if (e.message) text += ' — ' + e.message;
+      if (e.message && e.type !== 'serving') text += ' — ' + e.message;
       return el('li', { class: e.type, text });
     }));
     renderCurves();
@@ -188,7 +220,11 @@
     for (const d of batch.deadLetters) if (!state.dlqSeqs.has(d.seq)) { state.dlqSeqs.add(d.seq); state.dlq.push(d); dlq = true; }
     if (state.events.length > 500) state.events.splice(0, state.events.length - 400);
     if (state.dlq.length > 60) state.dlq.splice(0, state.dlq.length - 30);
+    let live = false;
+    for (const v of batch.liveAccuracy || []) { state.live.set(v.model + ':' + v.version, v); live = true; }
+    while (state.live.size > 8) state.live.delete(state.live.keys().next().value);
     renderStats(batch.stats);
+    if (live) renderMatrix();
     if (preds) renderStrip();
     if (events) renderTimeline();
     if (dlq) renderDlq();

@@ -23,6 +23,8 @@ import dev.osprey.core.model.ModelArtifact;
 import dev.osprey.core.model.ModelManifest;
 import dev.osprey.core.testing.TestModels;
 import dev.osprey.core.topic.TopicAdmin;
+import dev.osprey.ingest.IngestOptions;
+import dev.osprey.ingest.IngestService;
 import dev.osprey.ingest.http.IngestHttpServer;
 import dev.osprey.trainer.TrainerApp;
 import dev.osprey.trainer.TrainerConfig;
@@ -158,6 +160,46 @@ class ConsoleBrowserIT {
                 }
             }
         }
+    }
+
+    @Test
+    @Order(0)
+    void theFirstStreamedThumbnailWithItsLabelAppearsWithinTenSeconds() throws Exception {
+        IngestService ingest = new IngestService(settings, IngestOptions.builder(DatasetLocator.DEBIAN_FASHION_MNIST
+                .toString()).split(Split.TEST).count(400).rate(80).feedback(1.0, Duration.ZERO).idPrefix("stream-")
+                .build(), new SimpleMeterRegistry());
+        long start = System.nanoTime();
+        Thread streaming = new Thread(() -> {
+            try {
+                ingest.run();
+            } catch (Exception e) {
+                // the wait below fails and says so
+            }
+        }, "console-it-ingest");
+        streaming.start();
+        browser.get("http://127.0.0.1:" + http.port() + "/");
+        // The label is read in the same look as the image: the strip re-renders up to 4 times a second.
+        String label = await().atMost(BOUND).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> {
+            WebElement e = browser.findElement(By.cssSelector("#strip .card[data-id^='stream-']"));
+            return e.findElement(By.tagName("img")).getAttribute("src").startsWith("data:image/png")
+                    ? e.findElement(By.className("label")).getText() : "";
+        }, l -> !l.isBlank());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf(java.util.Locale.ROOT, "console: first streamed thumbnail with a label after %.2f s%n", seconds);
+        assertThat(fashion.classNames()).contains(label);
+        assertThat(seconds).as("seconds from the start of streaming to the first labelled thumbnail").isLessThan(10.0);
+        await().atMost(BOUND).ignoreExceptions().until(() ->
+                browser.findElement(By.cssSelector("#timeline li.serving")).getText().contains("serving v1"));
+        streaming.join(BOUND.toMillis());
+
+        // Every image also went to feedback: the trainer's live-accuracy event draws the matrix.
+        await().atMost(BOUND).ignoreExceptions().until(() ->
+                browser.findElements(By.cssSelector("#confusion td.cell")).size() >= 4);
+        int classes = browser.findElements(By.cssSelector("#per-class tr")).size() - 1;
+        assertThat(classes).isBetween(2, 10);
+        assertThat(browser.findElements(By.cssSelector("#confusion td.cell"))).hasSize(classes * classes);
+        assertThat(text("matrix-note")).contains("v1");
+        screenshot("section-models", "console-models.png");
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.osprey.core.format.Json;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -14,9 +15,12 @@ import java.util.function.LongSupplier;
 
 /**
  * What the console shows, as the tail of the topics left it: the latest predictions, training
- * events and dead letters in bounded rings, and running counts. Every item gets a sequence number
- * from one counter, so a client asks for "everything after n" and never sees an item twice.
- * Thread-safe: the tail writes, the broadcaster and requests read.
+ * events and dead letters in bounded rings, running counts, the trainer's newest per-class
+ * accuracy and confusion matrix of each version ({@link LiveMatrices}), and which version of each
+ * model the classifiers serve. A prediction by a version newer than any seen before for its model
+ * puts a {@code serving} entry on the timeline: that is when the console saw the swap.
+ * Every item gets a sequence number from one counter, so a client asks for "everything after n"
+ * and never sees an item twice. Thread-safe: the tail writes, the broadcaster and requests read.
  */
 final class ConsoleState {
 
@@ -27,6 +31,8 @@ final class ConsoleState {
     static final int LATENCIES = 1024;
     /** Per-version accuracy kept for this many versions, the newest. */
     static final int VERSIONS = 50;
+    /** Models whose serving version is followed; more are rare, the oldest is forgotten. */
+    static final int MODELS = 16;
     private static final int RATE_SECONDS = 5;
 
     private final Thumbnails thumbnails;
@@ -39,6 +45,8 @@ final class ConsoleState {
     private final long[] rateSecond = new long[RATE_SECONDS + 1];
     private final TreeMap<Integer, String> classNames = new TreeMap<>();
     private final TreeMap<Integer, long[]> perVersion = new TreeMap<>();
+    private final LiveMatrices matrices = new LiveMatrices();
+    private final Map<String, Integer> serving = new LinkedHashMap<>();
     private long seq;
     private long predicted;
     private long withTruth;
@@ -80,10 +88,45 @@ final class ConsoleState {
                 perVersion.pollFirstEntry();
             }
         }
+        served(p);
         add(predictions, p, PREDICTIONS);
     }
 
+    /** A {@code serving} timeline entry when {@code p} is the first prediction of a newer version. */
+    private void served(JsonNode p) {
+        String model = p.path("model").textValue();
+        JsonNode v = p.path("version");
+        if (model == null || !v.canConvertToInt()) {
+            return;
+        }
+        int version = v.asInt();
+        Integer before = serving.get(model);
+        if (before != null && version <= before) {
+            return; // the same version, or an older one finishing its in-flight batches on another instance
+        }
+        serving.remove(model);
+        serving.put(model, version);
+        if (serving.size() > MODELS) {
+            serving.remove(serving.keySet().iterator().next());
+        }
+        ObjectNode entry = Json.mapper().createObjectNode().put("type", "serving").put("model", model)
+                .put("version", version).put("ts", p.path("classifyTs").asLong(System.currentTimeMillis()));
+        entry.put("message", before == null ? "the first prediction the console saw was by v" + version
+                : "predictions by v" + version + " replace v" + before);
+        add(events, entry, EVENTS);
+    }
+
+    /**
+     * A training event for the timeline; a {@code live-accuracy} event's matrix is kept per version
+     * instead (it is up to 100 by 100 counts, and comes every 30 s per version).
+     */
     synchronized void trainingEvent(JsonNode event) {
+        if ("live-accuracy".equals(event.path("type").textValue())) {
+            if (matrices.offer(event, seq + 1)) {
+                seq++;
+            }
+            return;
+        }
         add(events, event, EVENTS);
     }
 
@@ -128,6 +171,7 @@ final class ConsoleState {
         }
         copy(events, since, out.putArray("events"));
         copy(deadLetters, since, out.putArray("deadLetters"));
+        matrices.since(since, out.putArray("liveAccuracy"));
         out.set("stats", stats());
         return out;
     }
@@ -152,6 +196,8 @@ final class ConsoleState {
         }
         ObjectNode names = s.putObject("classes");
         classNames.forEach((k, v) -> names.put(Integer.toString(k), v));
+        ObjectNode served = s.putObject("serving");
+        serving.forEach(served::put);
         ObjectNode versions = s.putObject("versionAccuracy");
         for (Map.Entry<Integer, long[]> e : perVersion.entrySet()) {
             versions.putObject(Integer.toString(e.getKey())).put("n", e.getValue()[0])

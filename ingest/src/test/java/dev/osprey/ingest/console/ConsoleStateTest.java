@@ -3,6 +3,7 @@ package dev.osprey.ingest.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.osprey.core.format.Json;
 import dev.osprey.core.image.ImageEncoder;
@@ -102,5 +103,86 @@ class ConsoleStateTest {
         assertThat(state.since(0, 10).get("stats").get("imagesPerSecond").asDouble()).isZero();
         clock.addAndGet(1_000_000_000L);
         assertThat(state.since(0, 10).get("stats").get("imagesPerSecond").asDouble()).isEqualTo(2.0 / 5);
+    }
+
+    private static JsonNode liveAccuracy(int version, long[][] matrix) {
+        ObjectNode e = Json.mapper().createObjectNode().put("type", "live-accuracy").put("model", "fashion")
+                .put("version", version).put("ts", 5L);
+        ObjectNode d = e.putObject("details").put("window", 20).put("windowAccuracy", 0.5);
+        long n = 0;
+        long right = 0;
+        ArrayNode rows = d.putArray("confusion");
+        ArrayNode perClass = d.putArray("perClass");
+        for (int i = 0; i < matrix.length; i++) {
+            ArrayNode row = rows.addArray();
+            long total = 0;
+            for (long c : matrix[i]) {
+                row.add(c);
+                total += c;
+            }
+            long diagonal = matrix[i].length > i ? matrix[i][i] : 0;
+            n += total;
+            right += diagonal;
+            if (total == 0) {
+                perClass.addNull();
+            } else {
+                perClass.add((double) diagonal / total);
+            }
+        }
+        d.put("outcomes", n).put("correct", right).put("accuracy", n == 0 ? 0 : (double) right / n);
+        return e;
+    }
+
+    @Test
+    void theTrainersMatrixIsKeptPerVersionAndSentOnlyWhenNew() {
+        state.trainingEvent(liveAccuracy(1, new long[][] {{3, 1}, {0, 0}}));
+        long seen = state.seq();
+        JsonNode first = state.since(0, 10);
+        assertThat(first.get("events")).isEmpty(); // not a timeline entry
+        JsonNode v1 = first.get("liveAccuracy").get(0);
+        assertThat(v1.get("version").asInt()).isEqualTo(1);
+        assertThat(v1.get("confusion").get(0).get(1).asLong()).isEqualTo(1);
+        assertThat(v1.get("perClass").get(0).asDouble()).isEqualTo(0.75);
+        assertThat(v1.get("perClass").get(1).isNull()).isTrue();
+        assertThat(v1.get("accuracy").asDouble()).isEqualTo(0.75);
+        assertThat(state.since(seen, 10).get("liveAccuracy")).isEmpty();
+
+        state.trainingEvent(liveAccuracy(1, new long[][] {{3, 1}, {0, 4}}));
+        JsonNode later = state.since(seen, 10).get("liveAccuracy");
+        assertThat(later).hasSize(1);
+        assertThat(later.get(0).get("confusion").get(1).get(1).asLong()).isEqualTo(4);
+    }
+
+    @Test
+    void aMatrixTooLargeOrRaggedIsRefusedAndVersionsAreBounded() {
+        state.trainingEvent(liveAccuracy(1, new long[101][101]));
+        state.trainingEvent(liveAccuracy(2, new long[][] {{1, 2}, {3}}));
+        assertThat(state.since(0, 10).get("liveAccuracy")).isEmpty();
+        for (int v = 1; v <= LiveMatrices.VERSIONS + 3; v++) {
+            state.trainingEvent(liveAccuracy(v, new long[][] {{1}}));
+        }
+        JsonNode kept = state.since(0, 10).get("liveAccuracy");
+        assertThat(kept).hasSize(LiveMatrices.VERSIONS);
+        assertThat(kept.get(0).get("version").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void aNewerVersionsFirstPredictionPutsOneServingEntryOnTheTimeline() {
+        state.prediction(prediction("a", 1, null, 1));
+        state.prediction(prediction("b", 1, null, 1));
+        ObjectNode v3 = (ObjectNode) prediction("c", 1, null, 1);
+        v3.put("version", 3).put("classifyTs", 777L);
+        state.prediction(v3);
+        // An instance still finishing a v2 batch after the swap is not a swap back.
+        state.prediction(prediction("d", 1, null, 1));
+
+        JsonNode events = state.since(0, 10).get("events");
+        assertThat(events).hasSize(2);
+        assertThat(events.get(0).get("type").asText()).isEqualTo("serving");
+        assertThat(events.get(0).get("version").asInt()).isEqualTo(2);
+        assertThat(events.get(1).get("version").asInt()).isEqualTo(3);
+        assertThat(events.get(1).get("ts").asLong()).isEqualTo(777L);
+        assertThat(events.get(1).get("message").asText()).contains("replace v2");
+        assertThat(state.since(0, 10).get("stats").get("serving").get("fashion").asInt()).isEqualTo(3);
     }
 }
