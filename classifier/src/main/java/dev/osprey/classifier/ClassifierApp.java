@@ -65,7 +65,12 @@ public final class ClassifierApp implements AutoCloseable {
         this.config = config;
         this.metrics = new ClassifierMetrics(registry);
         configurePyTorchThreads(config.parallelism().intraOpThreads());
-        this.pool = InferencePool.of(config.parallelism().inferenceThreads());
+        int intraOp = config.parallelism().intraOpThreads();
+        this.pool = InferencePool.of(config.parallelism().inferenceThreads(), () -> {
+            if (intraOp > 0) {
+                JniUtils.setNumThreads(intraOp);
+            }
+        });
         this.classifier = new DjlBatchClassifier(holder);
         this.stateDir = StateDirectory.of(config.stateDir(), "osprey-classifier-");
         this.events = new KafkaProducer<>(config.kafka().eventProducerProperties(), new StringSerializer(), new ByteArraySerializer());

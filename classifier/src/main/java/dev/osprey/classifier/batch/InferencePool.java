@@ -23,14 +23,17 @@ public final class InferencePool implements AutoCloseable {
     private final ExecutorService executor;
     private final int threads;
 
-    private InferencePool(int threads) {
+    private InferencePool(int threads, Runnable threadInit) {
         this.threads = threads;
         if (threads == 0) {
             this.executor = null;
         } else {
             AtomicInteger n = new AtomicInteger();
             this.executor = Executors.newFixedThreadPool(threads, r -> {
-                Thread t = new Thread(r, "osprey-inference-" + n.incrementAndGet());
+                Thread t = new Thread(() -> {
+                    threadInit.run();
+                    r.run();
+                }, "osprey-inference-" + n.incrementAndGet());
                 t.setDaemon(true);
                 return t;
             });
@@ -39,15 +42,23 @@ public final class InferencePool implements AutoCloseable {
 
     /** No workers: every batch runs on its stream thread. */
     public static InferencePool inline() {
-        return new InferencePool(0);
+        return new InferencePool(0, () -> { });
     }
 
     /** {@code threads} workers; 0 is {@link #inline()}. */
     public static InferencePool of(int threads) {
+        return of(threads, () -> { });
+    }
+
+    /**
+     * {@code threads} workers, each running {@code threadInit} first: PyTorch's intra-op thread count
+     * is OpenMP state of the thread that sets it, so each worker must set its own.
+     */
+    public static InferencePool of(int threads, Runnable threadInit) {
         if (threads < 0 || threads > 64) {
             throw new IllegalArgumentException("inference threads must be in [0, 64]: " + threads);
         }
-        return new InferencePool(threads);
+        return new InferencePool(threads, threadInit);
     }
 
     /** Whether batches run on workers (and so finish later) rather than on the submitting thread. */
