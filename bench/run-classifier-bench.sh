@@ -3,7 +3,7 @@
 # dev.osprey.bench.classifier.ClassifierBench. Results: markdown tables on stdout, progress on stderr.
 #
 # usage: bench/run-classifier-bench.sh [--quick] [ClassifierBench options; --help lists them]
-#   BENCH_SKIP_BUILD=1       run the classes already built (no Maven install)
+#   BENCH_SKIP_BUILD=1       run the jars already built (nothing is installed into ~/.m2)
 #   BENCH_JFR=/tmp/x.jfr     record a JFR profile of the whole run
 #   BENCH_JFR_SETTINGS       JFR settings: a .jfc file or a JDK preset name (default: profile, which samples
 #                            at most 5 threads in Java every 10 ms and 1 thread in native code every 20 ms)
@@ -29,29 +29,12 @@ wait_for_other_builds() {
 
 if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
     wait_for_other_builds
-    mvn -q -B -o install -DskipTests -pl bench -am
+    mvn -q -B -ntp -o package -DskipTests -pl bench -am
 fi
-# The bench jar's manifest carries the runtime classpath (see bench/pom.xml): the dependency
-# plugin cannot resolve offline here, so `dependency:build-classpath` is not used. Osprey's own
-# jars (this one too) are copied aside first: other builds re-install them at any moment, and a
-# jar rewritten under a running JVM breaks its class loading.
-# The copies live outside target/, which another build may clean while the bench runs.
-jar=$(ls "$PWD"/bench/target/osprey-bench-*.jar | grep -v -- '-sources\|-tests' | head -1)
+# The classpath from the bench jar's manifest, Osprey's own jars copied aside (bench/classpath.sh).
+source bench/classpath.sh
 lib=$(mktemp -d "${TMPDIR:-/tmp}/osprey-classifier-bench-lib.XXXXXX")
-mkdir -p "$lib/manifest"
-(cd "$lib/manifest" && jar xf "$jar" META-INF/MANIFEST.MF)
-cp_entries=$(sed -e 's/\r$//' "$lib/manifest/META-INF/MANIFEST.MF" | awk '
-    /^Class-Path: / { on = 1; sub(/^Class-Path: /, ""); printf "%s", $0; next }
-    on && /^ / { sub(/^ /, ""); printf "%s", $0; next }
-    { on = 0 }')
-cp "$jar" "$lib/"
-classpath="$lib/$(basename "$jar")"
-for entry in $cp_entries; do
-    if [[ "$entry" == */dev/osprey/* ]]; then
-        cp "$entry" "$lib/" && entry="$lib/$(basename "$entry")"
-    fi
-    classpath="$classpath:$entry"
-done
+classpath=$(bench_classpath "$lib")
 
 jvm=(-Dai.djl.offline=true "-Xmx${BENCH_HEAP:-6g}")
 if [[ -n "${BENCH_JAVA_OPTS:-}" ]]; then
