@@ -28,10 +28,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
@@ -78,22 +75,7 @@ class ClassifierTopologyTest {
         return new BatchResult(MODEL, out);
     };
 
-    private static final InputReplayer NO_REPLAY = new InputReplayer() {
-        @Override
-        public OptionalLong committedOffset(TopicPartition partition) {
-            return OptionalLong.empty();
-        }
-
-        @Override
-        public long logStartOffset(TopicPartition partition) {
-            return 0;
-        }
-
-        @Override
-        public List<ConsumerRecord<String, byte[]>> read(TopicPartition partition, long from, long to) {
-            return List.of();
-        }
-    };
+    private static final InputReplayer NO_REPLAY = NoReplay.INSTANCE;
 
     @BeforeEach
     void start() {

@@ -33,11 +33,8 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
@@ -68,22 +65,7 @@ class FuzzTopologyTest {
             Kind.ABOVE_LIMIT, Kind.HUGE_DECLARED, Kind.ZERO_DECLARED, Kind.HEADER_NEGATIVE, Kind.HEADER_OVERFLOW,
             Kind.RAW_SIZE_MISMATCH, Kind.WRONG_MAGIC);
 
-    private static final InputReplayer NO_REPLAY = new InputReplayer() {
-        @Override
-        public OptionalLong committedOffset(TopicPartition partition) {
-            return OptionalLong.empty();
-        }
-
-        @Override
-        public long logStartOffset(TopicPartition partition) {
-            return 0;
-        }
-
-        @Override
-        public List<ConsumerRecord<String, byte[]>> read(TopicPartition partition, long from, long to) {
-            return List.of();
-        }
-    };
+    private static final InputReplayer NO_REPLAY = NoReplay.INSTANCE;
 
     @TempDir
     Path stateDir;

@@ -27,14 +27,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -55,22 +52,7 @@ class PipelinedTopologyTest {
     private static final OspreyTopics TOPICS = OspreyTopics.defaults();
     private static final ModelManifest MODEL = new ModelManifest("digits", 3, "mlp", new InputSpec(1, 28, 28),
             Normalization.unit(1), List.of("zero", "one", "two"), Map.of(), Map.of(), 0, "00", Instant.EPOCH);
-    private static final InputReplayer NO_REPLAY = new InputReplayer() {
-        @Override
-        public OptionalLong committedOffset(TopicPartition partition) {
-            return OptionalLong.empty();
-        }
-
-        @Override
-        public long logStartOffset(TopicPartition partition) {
-            return 0;
-        }
-
-        @Override
-        public List<ConsumerRecord<String, byte[]>> read(TopicPartition partition, long from, long to) {
-            return List.of();
-        }
-    };
+    private static final InputReplayer NO_REPLAY = NoReplay.INSTANCE;
 
     @TempDir
     Path stateDir;
