@@ -2,6 +2,7 @@ package dev.osprey.bench.trainer;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.dataset.Dataset;
 import dev.osprey.core.dataset.DatasetException;
 import dev.osprey.core.dataset.DatasetLocator;
@@ -98,9 +99,8 @@ public final class FeedbackMemoryBench {
     private static List<Row> run(Dataset data, int capacity) throws IOException {
         FeedbackStore store = new FeedbackStore(capacity, data.inputSpec(), data.classNames().size());
         Path stateDir = Files.createTempDirectory("osprey-feedback-bench-");
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "feedback-memory-bench");
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        // No broker: the address is never dialled, the mock context only needs a Streams config.
+        Properties p = KafkaSettings.of("unused:9092", "").streamsProperties("feedback-memory-bench");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         MockProcessorContext<Void, Void> context = new MockProcessorContext<>(p, new TaskId(0, 0), stateDir.toFile());
         // The trainer's durable store, as TrainerTopology declares it, less the changelog (no broker here).
