@@ -40,6 +40,16 @@ public record OspreyTopics(String prefix, int imagePartitions) {
         return prefix + "predictions";
     }
 
+    /** A challenger's predictions next to the champion's, while one runs in shadow. */
+    public String predictionsShadow() {
+        return prefix + "predictions-shadow";
+    }
+
+    /** Images the classifier was least sure about, for a labeller to answer first. */
+    public String labelRequests() {
+        return prefix + "label-requests";
+    }
+
     public String deadLetters() {
         return prefix + "images-dlq";
     }
@@ -66,6 +76,8 @@ public record OspreyTopics(String prefix, int imagePartitions) {
         return List.of(
                 new TopicSpec(images(), imagePartitions, data),
                 new TopicSpec(predictions(), imagePartitions, Map.of()),
+                new TopicSpec(predictionsShadow(), imagePartitions, Map.of()),
+                new TopicSpec(labelRequests(), imagePartitions, Map.of()),
                 new TopicSpec(deadLetters(), imagePartitions, data),
                 new TopicSpec(feedback(), imagePartitions, data),
                 new TopicSpec(models(), 1, Map.of(
