@@ -44,6 +44,13 @@ final class ClassifierCommand implements Callable<Integer> {
                     + "--max-batch, between 1048576 (1024x1024) and 16777216 (4096x4096); see docs/OPERATIONS.md.")
     Long maxPixels;
 
+    @Option(names = "--label-requests-per-second", paramLabel = "R",
+            defaultValue = "" + BatchSettings.DEFAULT_LABEL_REQUESTS_PER_SECOND,
+            description = "Active learning: at most R of the least confident predictions a second, per input "
+                    + "partition, also go to 'label-requests' for a labeller to answer first; 0 turns it off "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double labelRequestsPerSecond;
+
     @Option(names = "--max-delay", paramLabel = "MS", defaultValue = "20",
             description = "Longest time in ms the oldest image of a batch waits (default: ${DEFAULT-VALUE}).")
     long maxDelayMs;
@@ -131,7 +138,8 @@ final class ClassifierCommand implements Callable<Integer> {
     BatchSettings batchSettings() {
         long pixels = maxPixels != null ? maxPixels
                 : BatchSettings.defaultMaxPixels(Runtime.getRuntime().maxMemory(), maxBatch);
-        return new BatchSettings(maxBatch, Duration.ofMillis(maxDelayMs), maxBatchBytes, pixels);
+        return new BatchSettings(maxBatch, Duration.ofMillis(maxDelayMs), maxBatchBytes, pixels,
+                labelRequestsPerSecond);
     }
 
     @Override

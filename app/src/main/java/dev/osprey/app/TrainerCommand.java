@@ -14,6 +14,7 @@ import dev.osprey.trainer.publish.SeedModel;
 import dev.osprey.trainer.run.BaseData;
 import dev.osprey.trainer.run.GateSettings;
 import dev.osprey.trainer.rollback.RollbackSettings;
+import dev.osprey.trainer.shadow.ShadowSettings;
 import dev.osprey.trainer.run.RunSettings;
 import dev.osprey.trainer.train.TrainingSpec;
 import dev.osprey.trainer.trigger.HttpSettings;
@@ -143,6 +144,23 @@ final class TrainerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int rollbackMinImages;
 
+    @Option(names = "--promotion", paramLabel = "offline|shadow", defaultValue = "offline",
+            description = "How a candidate that passes the gate is published: 'offline' as the new version at once; "
+                    + "'shadow' as a challenger every classifier also scores (to predictions-shadow), promoted only "
+                    + "when it beats the serving version on live labelled images by McNemar's test, else retired "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String promotion;
+
+    @Option(names = "--shadow-min-images", paramLabel = "N", defaultValue = "" + ShadowSettings.DEFAULT_MIN_IMAGES,
+            description = "With --promotion shadow: labelled live images both versions must have scored before a "
+                    + "verdict (default: ${DEFAULT-VALUE}).")
+    int shadowMinImages;
+
+    @Option(names = "--shadow-max-images", paramLabel = "N", defaultValue = "" + ShadowSettings.DEFAULT_MAX_IMAGES,
+            description = "With --promotion shadow: a challenger not shown better after N labelled images is retired "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int shadowMaxImages;
+
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "Kafka Streams state directory, a cache of the changelogs (default: a fresh temporary one).")
     Path stateDir;
@@ -160,8 +178,18 @@ final class TrainerCommand implements Callable<Integer> {
                 new HttpSettings(api.host, httpPort, api.access()),
                 Optional.empty(),
                 new RollbackSettings(rollback, rollbackThreshold, rollbackMinImages, RollbackSettings.DEFAULT_ALPHA),
-                maxFeedback);
+                maxFeedback, promotion());
         return stateDir == null ? c : c.withStateDir(stateDir);
+    }
+
+    private ShadowSettings promotion() {
+        boolean shadow = switch (promotion) {
+            case "offline" -> false;
+            case "shadow" -> true;
+            default -> throw new IllegalArgumentException("--promotion must be offline or shadow, not '" + promotion
+                    + "'");
+        };
+        return new ShadowSettings(shadow, shadowMinImages, shadowMaxImages, ShadowSettings.DEFAULT_ALPHA);
     }
 
     @Override

@@ -20,6 +20,8 @@ import dev.osprey.trainer.run.BaseData;
 import dev.osprey.trainer.run.RetrainRun;
 import dev.osprey.trainer.run.RunReport;
 import dev.osprey.trainer.run.TrainingEvents;
+import dev.osprey.trainer.shadow.ShadowPair;
+import dev.osprey.trainer.shadow.ShadowTrial;
 import dev.osprey.trainer.trigger.FeedbackCounter;
 import dev.osprey.trainer.trigger.LiveAccuracyTrigger;
 import dev.osprey.trainer.trigger.RetrainHttpServer;
@@ -82,6 +84,7 @@ public final class TrainerApp implements AutoCloseable {
     private final LiveAccuracy live;
     private final LiveConfusion confusion;
     private final AutoRollback rollback;
+    private final ShadowTrial shadow;
     private final RetrainRun runner;
     private final RetrainScheduler scheduler;
     private final FeedbackCounter counter;
@@ -122,6 +125,8 @@ public final class TrainerApp implements AutoCloseable {
         });
         this.rollback = config.rollback().enabled()
                 ? new AutoRollback(config.modelName(), config.rollback(), publisher, events, metrics) : null;
+        this.shadow = config.promotion().shadow()
+                ? new ShadowTrial(config.modelName(), config.promotion(), publisher, events) : null;
         this.confusion = new LiveConfusion(new LiveConfusion.Listener() {
             @Override
             public void added(VersionStats stats) {
@@ -139,7 +144,7 @@ public final class TrainerApp implements AutoCloseable {
                 base.train().classNames().size());
         metrics.feedbackStore(examples);
         this.runner = new RetrainRun(config, base, this::storedExamples, publisher, events, metrics,
-                this::liveSummary);
+                this::liveSummary, Optional.ofNullable(shadow));
         this.scheduler = new RetrainScheduler(runner, config.triggers().coalesceDelay(),
                 config.triggers().minInterval(), stored::get);
         this.counter = new FeedbackCounter(config.triggers().retrainEvery(), scheduler);
@@ -152,7 +157,7 @@ public final class TrainerApp implements AutoCloseable {
      */
     public void start() {
         streams = new KafkaStreams(TrainerTopology.build(config.topics(), config.joinWindow(), feedbackListener(),
-                examples, this::outcome, this::retrainRequested), streamsConfig(config, stateDir.path()));
+                examples, this::outcome, this::shadowPair, this::retrainRequested), streamsConfig(config, stateDir.path()));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("trainer stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -215,6 +220,13 @@ public final class TrainerApp implements AutoCloseable {
             }
         });
         live.record(o);
+    }
+
+    /** One labelled image both the champion and the challenger scored. */
+    private void shadowPair(ShadowPair pair) {
+        if (shadow != null) {
+            shadow.pair(pair);
+        }
     }
 
     /**
@@ -300,6 +312,9 @@ public final class TrainerApp implements AutoCloseable {
         s.put("feedbackSinceLastTrigger", counter.sinceLast());
         s.put("retrainEvery", config.triggers().retrainEvery());
         s.put("live", liveSummary());
+        if (shadow != null) {
+            s.put("shadow", shadow.status());
+        }
         s.put("liveByVersion", confusion.versions(config.modelName()).stream().map(VersionStats::toMap).toList());
         runner.last().ifPresent(r -> s.put("lastRun", r.toMap()));
         return s;
@@ -385,6 +400,9 @@ public final class TrainerApp implements AutoCloseable {
         scheduler.close(config.run().closeGrace());
         if (rollback != null) {
             rollback.close();
+        }
+        if (shadow != null) {
+            shadow.close();
         }
         if (streams != null) {
             streams.close(Duration.ofSeconds(30));

@@ -5,6 +5,7 @@ import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.topic.OspreyTopics;
 import dev.osprey.trainer.feedback.FeedbackStore;
 import dev.osprey.trainer.rollback.RollbackSettings;
+import dev.osprey.trainer.shadow.ShadowSettings;
 import dev.osprey.trainer.run.GateSettings;
 import dev.osprey.trainer.run.RunSettings;
 import dev.osprey.trainer.trigger.HttpSettings;
@@ -36,6 +37,7 @@ import java.util.Optional;
  * @param stateDir         Kafka Streams state directory (a cache: Kafka holds the data); empty uses
  *                         a fresh temporary one, restored from the changelogs at start
  * @param rollback         automatic rollback of a swapped-in version that does worse live
+ * @param promotion        how a candidate that passes the gate is published: at once, or through shadow scoring
  * @param maxFeedback      the most feedback examples kept to train on ({@code --max-feedback}); the
  *                         newest per class are kept (see {@link FeedbackStore}), at the model's input
  *                         resolution, so the heap they take is bounded by about this many times the
@@ -44,7 +46,7 @@ import java.util.Optional;
 public record TrainerConfig(KafkaSettings kafka, String applicationId, String modelName,
                             Architecture architecture, TriggerSettings triggers, GateSettings gate, RunSettings run,
                             Duration joinWindow, HttpSettings http, Optional<Path> stateDir,
-                            RollbackSettings rollback, int maxFeedback) {
+                            RollbackSettings rollback, int maxFeedback, ShadowSettings promotion) {
 
     public static final String DEFAULT_APPLICATION_ID = "osprey-trainer";
     public static final Duration DEFAULT_JOIN_WINDOW = Duration.ofMinutes(10);
@@ -59,6 +61,7 @@ public record TrainerConfig(KafkaSettings kafka, String applicationId, String mo
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(rollback, "rollback");
+        Objects.requireNonNull(promotion, "promotion");
         if (applicationId == null || applicationId.isBlank()) {
             throw new IllegalArgumentException("application id must not be blank");
         }
@@ -84,7 +87,7 @@ public record TrainerConfig(KafkaSettings kafka, String applicationId, String mo
         return new TrainerConfig(kafka, defaultApplicationId(kafka, modelName), modelName,
                 Architecture.MLP, TriggerSettings.defaults(), GateSettings.defaults(), RunSettings.defaults(),
                 DEFAULT_JOIN_WINDOW, HttpSettings.defaults(), Optional.empty(), RollbackSettings.defaults(),
-                FeedbackStore.DEFAULT_CAPACITY);
+                FeedbackStore.DEFAULT_CAPACITY, ShadowSettings.offline());
     }
 
     /** {@code <prefix>osprey-trainer-<model>}: one application, so one active reader, per model. */
@@ -104,46 +107,51 @@ public record TrainerConfig(KafkaSettings kafka, String applicationId, String mo
 
     public TrainerConfig withArchitecture(Architecture a) {
         return new TrainerConfig(kafka, applicationId, modelName, a, triggers, gate, run,
-                joinWindow, http, stateDir, rollback, maxFeedback);
+                joinWindow, http, stateDir, rollback, maxFeedback, promotion);
     }
 
     public TrainerConfig withTriggers(TriggerSettings t) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, t, gate, run,
-                joinWindow, http, stateDir, rollback, maxFeedback);
+                joinWindow, http, stateDir, rollback, maxFeedback, promotion);
     }
 
     public TrainerConfig withGate(GateSettings g) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, g, run,
-                joinWindow, http, stateDir, rollback, maxFeedback);
+                joinWindow, http, stateDir, rollback, maxFeedback, promotion);
     }
 
     public TrainerConfig withRun(RunSettings r) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate, r,
-                joinWindow, http, stateDir, rollback, maxFeedback);
+                joinWindow, http, stateDir, rollback, maxFeedback, promotion);
     }
 
     public TrainerConfig withJoinWindow(Duration w) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
-                run, w, http, stateDir, rollback, maxFeedback);
+                run, w, http, stateDir, rollback, maxFeedback, promotion);
     }
 
     public TrainerConfig withHttp(HttpSettings h) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
-                run, joinWindow, h, stateDir, rollback, maxFeedback);
+                run, joinWindow, h, stateDir, rollback, maxFeedback, promotion);
     }
 
     public TrainerConfig withStateDir(Path dir) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
-                run, joinWindow, http, Optional.of(dir), rollback, maxFeedback);
+                run, joinWindow, http, Optional.of(dir), rollback, maxFeedback, promotion);
     }
 
     public TrainerConfig withRollback(RollbackSettings r) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
-                run, joinWindow, http, stateDir, r, maxFeedback);
+                run, joinWindow, http, stateDir, r, maxFeedback, promotion);
+    }
+
+    public TrainerConfig withPromotion(ShadowSettings p) {
+        return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
+                run, joinWindow, http, stateDir, rollback, maxFeedback, p);
     }
 
     public TrainerConfig withMaxFeedback(int n) {
         return new TrainerConfig(kafka, applicationId, modelName, architecture, triggers, gate,
-                run, joinWindow, http, stateDir, rollback, n);
+                run, joinWindow, http, stateDir, rollback, n, promotion);
     }
 }

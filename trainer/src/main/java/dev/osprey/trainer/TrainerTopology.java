@@ -1,6 +1,7 @@
 package dev.osprey.trainer;
 
 import dev.osprey.core.format.RetrainRequest;
+import dev.osprey.core.format.ShadowPrediction;
 import dev.osprey.core.topic.OspreyTopics;
 import dev.osprey.trainer.feedback.EnvelopeProcessor;
 import dev.osprey.trainer.feedback.ExampleDecoder;
@@ -15,6 +16,8 @@ import dev.osprey.trainer.feedback.LabelledExample;
 import dev.osprey.trainer.live.Outcome;
 import dev.osprey.trainer.live.PredictedClass;
 import dev.osprey.trainer.live.PredictionParser;
+import dev.osprey.trainer.shadow.ShadowPair;
+import dev.osprey.trainer.shadow.ShadowParser;
 import dev.osprey.trainer.trigger.RetrainRequestParser;
 import java.time.Duration;
 import java.util.Map;
@@ -45,6 +48,9 @@ import org.apache.kafka.streams.state.Stores;
  *       changelogged {@value ExampleRecorder#STORE} store as its durable copy.</li>
  *   <li><b>Live accuracy.</b> {@code predictions} are joined with every feedback label by id
  *       within the same window; each match is one {@link Outcome}.</li>
+ *   <li><b>Shadow scoring.</b> {@code predictions-shadow} (a challenger's class beside the
+ *       champion's for one image) is joined with the labels the same way; each match is one
+ *       {@link ShadowPair} for the {@code ShadowTrial}.</li>
  *   <li><b>Retrain requests</b> on {@code retrain} are parsed and handed on.</li>
  * </ol>
  * {@code images}, {@code feedback} and {@code predictions} are keyed by image id with the same
@@ -54,6 +60,7 @@ public final class TrainerTopology {
 
     static final String IMAGE_JOIN_STORE = "correction-image-join";
     static final String OUTCOME_JOIN_STORE = "prediction-label-join";
+    static final String SHADOW_JOIN_STORE = "shadow-label-join";
     /** Records whose timestamps are this far out of order still join. */
     static final Duration GRACE = Duration.ofMinutes(1);
 
@@ -66,10 +73,11 @@ public final class TrainerTopology {
      * @param examples   the bounded store runs train from; the recorder keeps it in step with the
      *                   durable {@value ExampleRecorder#STORE} store
      * @param outcomes   receives each prediction checked against its label
+     * @param pairs      receives each shadow prediction (champion and challenger) checked against its label
      * @param retrain    receives each retrain request with its key (the model name)
      */
     public static Topology build(OspreyTopics topics, Duration joinWindow, FeedbackListener feedback,
-                                 FeedbackStore examples, Consumer<Outcome> outcomes,
+                                 FeedbackStore examples, Consumer<Outcome> outcomes, Consumer<ShadowPair> pairs,
                                  BiConsumer<String, RetrainRequest> retrain) {
         StreamsBuilder builder = new StreamsBuilder();
         JoinWindows window = JoinWindows.ofTimeDifferenceAndGrace(joinWindow, GRACE);
@@ -108,6 +116,14 @@ public final class TrainerTopology {
                         localOnly(StreamJoined.with(Serdes.String(), PredictedClass.serde(), Serdes.Integer())
                                 .withName(OUTCOME_JOIN_STORE).withStoreName(OUTCOME_JOIN_STORE)))
                 .foreach((id, outcome) -> outcomes.accept(outcome), Named.as("outcomes"));
+
+        builder.stream(topics.predictionsShadow(), Consumed.with(Serdes.String(), Serdes.ByteArray())
+                        .withName("predictions-shadow"))
+                .processValues(ShadowParser::new, Named.as("shadow-parse"))
+                .join(labels, ShadowPair::of, window,
+                        localOnly(StreamJoined.with(Serdes.String(), ShadowPrediction.serde(), Serdes.Integer())
+                                .withName(SHADOW_JOIN_STORE).withStoreName(SHADOW_JOIN_STORE)))
+                .foreach((id, pair) -> pairs.accept(pair), Named.as("shadow-pairs"));
 
         builder.stream(topics.retrain(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("retrain"))
                 .processValues(RetrainRequestParser::new, Named.as("retrain-parse"))

@@ -101,7 +101,7 @@ class TrainerFuzzTest {
         Map<String, Integer> kinds = new HashMap<>();
         try (TopologyTestDriver driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, Duration.ofMinutes(10),
                 listener, new FeedbackStore(FeedbackStore.DEFAULT_CAPACITY, new InputSpec(1, 28, 28), 10),
-                outcome -> { }, (model, r) -> requests.add(model)), p)) {
+                outcome -> { }, pair -> { }, (model, r) -> requests.add(model)), p)) {
             TestInputTopic<byte[], byte[]> feedback = driver.createInputTopic(TOPICS.feedback(),
                     new ByteArraySerializer(), new ByteArraySerializer());
             TestInputTopic<byte[], byte[]> retrain = driver.createInputTopic(TOPICS.retrain(),

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.osprey.core.format.FeedbackCorrection;
 import dev.osprey.core.format.Prediction;
 import dev.osprey.core.format.RetrainRequest;
+import dev.osprey.core.format.ShadowPrediction;
+import dev.osprey.trainer.shadow.ShadowPair;
 import dev.osprey.core.image.ImageHeaders;
 import dev.osprey.core.image.InputSpec;
 import dev.osprey.core.image.RawImage;
@@ -53,6 +55,7 @@ class TrainerTopologyTest {
     private final Map<FeedbackKind, Integer> received = new EnumMap<>(FeedbackKind.class);
     private final List<String> stored = new ArrayList<>();
     private final List<Outcome> outcomes = new ArrayList<>();
+    private final List<ShadowPair> pairs = new ArrayList<>();
     private final List<String> requests = new ArrayList<>();
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> images;
@@ -61,6 +64,7 @@ class TrainerTopologyTest {
     private final FeedbackStore examples = new FeedbackStore(4, new InputSpec(1, 28, 28), 10);
     private TestInputTopic<String, byte[]> predictions;
     private TestInputTopic<String, byte[]> retrain;
+    private TestInputTopic<String, byte[]> shadow;
 
     @BeforeEach
     void start() {
@@ -80,11 +84,13 @@ class TrainerTopologyTest {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, WINDOW, listener, examples, outcomes::add,
+                pairs::add,
                 (model, r) -> requests.add(model + ":" + r.reason())), p);
         images = input(TOPICS.images());
         feedback = input(TOPICS.feedback());
         predictions = input(TOPICS.predictions());
         retrain = input(TOPICS.retrain());
+        shadow = input(TOPICS.predictionsShadow());
     }
 
     @AfterEach
@@ -187,6 +193,19 @@ class TrainerTopologyTest {
         feedback.pipeInput(new TestRecord<>("p2", correction("p2", 5), json(), T0));
 
         assertThat(outcomes).containsExactly(new Outcome("m", 1, 3, 3), new Outcome("m", 2, 5, 4));
+    }
+
+    @Test
+    void shadowPredictionsJoinFeedbackLabelsIntoPairsAndGarbageIsSkipped() {
+        shadow.pipeInput(new TestRecord<>("s1", ShadowPrediction.serde().toBytes(
+                new ShadowPrediction("s1", "m", 1, 3, 2, 6, 0.9, T0.toEpochMilli())), null, T0));
+        shadow.pipeInput(new TestRecord<>("s2", "{not json".getBytes(StandardCharsets.UTF_8), null, T0));
+        shadow.pipeInput(new TestRecord<>("s3", ShadowPrediction.serde().toBytes(
+                new ShadowPrediction("s3", "m", 1, 2, 2, 2, 0.8, T0.toEpochMilli())), null, T0));
+        feedback.pipeInput(new TestRecord<>("s1", pixels(1), labelled(6), T0));
+        feedback.pipeInput(new TestRecord<>("s2", correction("s2", 5), json(), T0));
+
+        assertThat(pairs).containsExactly(new ShadowPair("m", 1, 2, 6, 3, 6));
     }
 
     @Test

@@ -178,8 +178,11 @@ public final class ModelFollower implements AutoCloseable {
      */
     private void catchUp(TopicReader c) {
         List<Candidate> candidates = new ArrayList<>();
+        Candidate[] challenger = new Candidate[1];
         Map<TopicPartition, Long> end = c.readToEnd(CATCH_UP_TIMEOUT, () -> running, r -> {
-            if (accepts(r)) {
+            if (isChallenger(r)) {
+                challenger[0] = new Candidate(new TopicPartition(r.topic(), r.partition()), r.offset());
+            } else if (accepts(r)) {
                 candidates.add(new Candidate(new TopicPartition(r.topic(), r.partition()), r.offset()));
             }
         });
@@ -196,6 +199,11 @@ public final class ModelFollower implements AutoCloseable {
                 break;
             }
         }
+        // The newest challenger record (a tombstone retires it) once the champion is known.
+        if (challenger[0] != null && running) {
+            c.recordAt(challenger[0].partition(), challenger[0].offset(), REREAD_TIMEOUT, () -> running)
+                    .ifPresent(this::offer);
+        }
         end.forEach(c::seek);
         resume.putAll(end);
     }
@@ -210,6 +218,9 @@ public final class ModelFollower implements AutoCloseable {
         }
         String served = name;
         if (served == null) {
+            if (r.key().endsWith(ModelManifest.challengerKey(""))) {
+                return false; // a challenger never chooses the name served
+            }
             name = served = r.key();
             LOG.info("serving model {}, the first name on {} (at {}); --model chooses another", served, topic,
                     where(r));
@@ -224,8 +235,17 @@ public final class ModelFollower implements AutoCloseable {
         return false;
     }
 
+    /** Whether {@code r} sits under the challenger key of the served name. */
+    private boolean isChallenger(ConsumerRecord<String, byte[]> r) {
+        String served = name;
+        return served != null && r.key() != null && r.key().equals(ModelManifest.challengerKey(served));
+    }
+
     /** Loads, checks and swaps in one record; anything that goes wrong refuses that record only. */
     Outcome offer(ConsumerRecord<String, byte[]> record) {
+        if (isChallenger(record)) {
+            return offerChallenger(record);
+        }
         if (!accepts(record)) {
             return Outcome.IGNORED;
         }
@@ -271,6 +291,53 @@ public final class ModelFollower implements AutoCloseable {
                 m.architecture(), m.input(), m.classes().size(), (System.nanoTime() - started) / 1_000_000,
                 serving.map(s -> ", replacing " + s.tag()).orElse(""));
         return Outcome.SWAPPED;
+    }
+
+    /**
+     * A challenger for shadow scoring: loaded and checked like a champion, and it must be newer than
+     * the champion and take the same input tensor and classes; a tombstone retires the one running.
+     */
+    private Outcome offerChallenger(ConsumerRecord<String, byte[]> record) {
+        String where = where(record);
+        if (record.value() == null) {
+            holder.retireChallenger().ifPresent(m -> LOG.info("stopped scoring challenger {} in shadow ({})",
+                    m.tag(), where));
+            return Outcome.IGNORED;
+        }
+        try {
+            ModelArtifact artifact = ModelArtifact.fromBytes(record.value());
+            ModelManifest m = artifact.manifest();
+            Optional<ModelManifest> champion = holder.serving();
+            if (!m.name().equals(name)) {
+                throw new InvalidArtifactException(m.tag() + ": a challenger of " + name + " must carry its name");
+            }
+            if (champion.isEmpty() || m.version() <= champion.get().version()) {
+                LOG.info("ignoring challenger {} at {}: not newer than the champion ({})", m.tag(), where,
+                        champion.map(ModelManifest::tag).orElse("none"));
+                return Outcome.STALE;
+            }
+            if (!DjlBatchClassifier.sameInput(m, champion.get())) {
+                throw new InvalidArtifactException(m.tag() + ": a challenger must take the champion's input ("
+                        + champion.get().input() + ", its normalization) and name the same classes");
+            }
+            Model model = artifact.newModel(device);
+            try {
+                ModelCheck.verify(model, m, checkBatch);
+            } catch (InvalidArtifactException | RuntimeException | Error e) {
+                model.close();
+                throw e;
+            }
+            holder.challenge(new ServingModel(m, model));
+            LOG.info("scoring challenger {} in shadow beside {} (from {})", m.tag(), champion.get().tag(), where);
+            return Outcome.SWAPPED;
+        } catch (InvalidArtifactException e) {
+            refuse(record.key(), where, e.getMessage());
+        } catch (RuntimeException e) {
+            refuse(record.key(), where, "cannot load the challenger: " + e);
+        } catch (OutOfMemoryError e) {
+            refuse(record.key(), where, "loading the challenger ran out of memory (" + e.getMessage() + ")");
+        }
+        return Outcome.REFUSED;
     }
 
     private void refuse(String key, String where, String reason) {

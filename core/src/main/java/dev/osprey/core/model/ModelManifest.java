@@ -88,6 +88,15 @@ public record ModelManifest(String name, int version, String architecture, Input
         return PROBABILITIES.equals(outputs);
     }
 
+    /**
+     * The key under which a model's challenger (a candidate scored in shadow) sits on {@code models},
+     * apart from the champion's key so that compaction keeps both; a tombstone under it retires the
+     * challenger.
+     */
+    public static String challengerKey(String name) {
+        return name + "@challenger";
+    }
+
     /** {@code name:vN}, as printed in summaries and predictions. */
     public String tag() {
         return name + ":v" + version;

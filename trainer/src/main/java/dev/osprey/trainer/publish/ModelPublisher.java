@@ -95,9 +95,19 @@ public final class ModelPublisher implements AutoCloseable {
         try (TopicReader reader = new TopicReader(settings.modelReaderProperties())) {
             reader.assignAll(settings.topics().models(), TIMEOUT);
             List<Found> found = new ArrayList<>();
-            reader.readToEnd(TIMEOUT, () -> true, r -> parse(r, name).ifPresent(a -> found.add(
-                    new Found(new TopicPartition(r.topic(), r.partition()), r.offset(), a.manifest().version()))));
-            int highest = found.stream().mapToInt(Found::version).max().orElse(0);
+            String challenger = ModelManifest.challengerKey(name);
+            int[] challengerHighest = new int[1];
+            reader.readToEnd(TIMEOUT, () -> true, r -> {
+                if (challenger.equals(r.key())) {
+                    // A challenger takes its version number too, promoted or not: numbers never repeat.
+                    parse(r, challenger).ifPresent(a -> challengerHighest[0] = Math.max(challengerHighest[0],
+                            a.manifest().version()));
+                    return;
+                }
+                parse(r, name).ifPresent(a -> found.add(
+                        new Found(new TopicPartition(r.topic(), r.partition()), r.offset(), a.manifest().version())));
+            });
+            int highest = Math.max(challengerHighest[0], found.stream().mapToInt(Found::version).max().orElse(0));
             if (!findUsable) {
                 return new Versions(Optional.empty(), highest);
             }
@@ -164,19 +174,82 @@ public final class ModelPublisher implements AutoCloseable {
     }
 
     private ModelManifest publish(ModelArtifact artifact, String name, int parentVersion, int expectedLatest) {
+        return write(name, parentVersion, expectedLatest, Role.CHAMPION, artifact);
+    }
+
+    /** What a publish writes. */
+    private enum Role {
+        /** The next version, under the name: classifiers swap to it. */
+        CHAMPION,
+        /** The next version, under the challenger key: classifiers score it in shadow. */
+        CHALLENGER,
+        /** The artifact as it is (its version kept) under the name, and a tombstone under the challenger key. */
+        PROMOTION
+    }
+
+    /**
+     * Publishes {@code artifact} as the next version of {@code name} under the challenger key
+     * ({@link ModelManifest#challengerKey}): classifiers score it beside the champion in shadow and
+     * write both answers to {@code predictions-shadow}; the champion keeps serving. Only if the
+     * newest version is still {@code expectedLatest}, checked as for {@link #publishIfLatest}.
+     */
+    public ModelManifest publishChallenger(ModelArtifact artifact, String name, int parentVersion,
+                                           int expectedLatest) {
+        return write(name, parentVersion, expectedLatest, Role.CHALLENGER, artifact);
+    }
+
+    /**
+     * Makes the challenger {@code challenger} (as published by {@link #publishChallenger}) the
+     * champion: in one transaction, the same artifact under the name, its version kept, and a
+     * tombstone under the challenger key. Only if the newest version is still the challenger's.
+     *
+     * @throws StalePublishException when another version was published since
+     */
+    public ModelManifest promote(ModelArtifact challenger, String name) {
+        return write(name, challenger.manifest().parentVersion(), challenger.manifest().version(), Role.PROMOTION,
+                challenger);
+    }
+
+    /** Stops the shadow scoring of {@code name}'s challenger: a tombstone under its key. */
+    public void retireChallenger(String name) {
+        try (KafkaProducer<String, byte[]> producer = producerFor(name)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            try {
+                producer.send(new ProducerRecord<>(settings.topics().models(), ModelManifest.challengerKey(name),
+                        null)).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                producer.commitTransaction();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                abortQuietly(producer);
+                throw new KafkaException("interrupted retiring the challenger of " + name, e);
+            } catch (ExecutionException | TimeoutException | KafkaException e) {
+                abortQuietly(producer);
+                throw new KafkaException("could not retire the challenger of " + name + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private ModelManifest write(String name, int parentVersion, int expectedLatest, Role role,
+                                ModelArtifact artifact) {
         try (KafkaProducer<String, byte[]> producer = producerFor(name)) {
             producer.initTransactions(); // fences any other publisher of this name before we read
             int latest = latestVersion(name);
             if (expectedLatest >= 0 && latest != expectedLatest) {
                 throw new StalePublishException(name, expectedLatest, latest);
             }
-            int version = latest + 1;
-            ModelArtifact published = artifact.withVersion(name, version, parentVersion);
+            ModelArtifact published = role == Role.PROMOTION ? artifact
+                    : artifact.withVersion(name, latest + 1, parentVersion);
+            String key = role == Role.CHALLENGER ? ModelManifest.challengerKey(name) : name;
             byte[] bytes = published.toBytes();
             producer.beginTransaction();
             try {
-                producer.send(new ProducerRecord<>(settings.topics().models(), name, bytes))
+                producer.send(new ProducerRecord<>(settings.topics().models(), key, bytes))
                         .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                if (role == Role.PROMOTION) {
+                    producer.send(new ProducerRecord<>(settings.topics().models(), ModelManifest.challengerKey(name),
+                            null)).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                }
                 producer.commitTransaction();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -187,8 +260,8 @@ public final class ModelPublisher implements AutoCloseable {
                 throw new KafkaException("could not publish " + published.manifest().tag() + ": " + e.getMessage(),
                         e);
             }
-            LOG.info("published {} to {} ({} bytes)", published.manifest().tag(), settings.topics().models(),
-                    bytes.length);
+            LOG.info("published {} to {} under {} ({} bytes)", published.manifest().tag(), settings.topics().models(),
+                    key, bytes.length);
             return published.manifest();
         }
     }

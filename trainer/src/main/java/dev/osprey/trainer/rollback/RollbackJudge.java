@@ -116,7 +116,7 @@ public final class RollbackJudge {
     }
 
     /** P(Z > z) for a standard normal Z. */
-    static double upperTail(double z) {
+    public static double upperTail(double z) {
         if (z == Double.POSITIVE_INFINITY) {
             return 0;
         }

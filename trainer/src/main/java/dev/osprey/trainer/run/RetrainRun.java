@@ -11,6 +11,7 @@ import dev.osprey.trainer.TrainerMetrics;
 import dev.osprey.trainer.feedback.ExampleSource;
 import dev.osprey.trainer.publish.ModelPublisher;
 import dev.osprey.trainer.publish.StalePublishException;
+import dev.osprey.trainer.shadow.ShadowTrial;
 import dev.osprey.trainer.train.EpochStats;
 import dev.osprey.trainer.train.Evaluator;
 import dev.osprey.trainer.train.ModelTrainer;
@@ -71,6 +72,7 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
     private final TrainingEvents events;
     private final TrainerMetrics metrics;
     private final Supplier<Map<String, Object>> live;
+    private final Optional<ShadowTrial> shadow;
     private final AtomicInteger runs = new AtomicInteger();
     private final AtomicReference<RunReport> last = new AtomicReference<>();
 
@@ -79,6 +81,18 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
      */
     public RetrainRun(TrainerConfig config, BaseData base, ExampleSource feedback, ModelPublisher publisher,
                       TrainingEvents events, TrainerMetrics metrics, Supplier<Map<String, Object>> live) {
+        this(config, base, feedback, publisher, events, metrics, live, Optional.empty());
+    }
+
+    /**
+     * @param live   live accuracy to put on the {@code started} event
+     * @param shadow where an accepted candidate goes with {@code --promotion shadow}: published as the
+     *               challenger and judged live, instead of published as the next version
+     */
+    public RetrainRun(TrainerConfig config, BaseData base, ExampleSource feedback, ModelPublisher publisher,
+                      TrainingEvents events, TrainerMetrics metrics, Supplier<Map<String, Object>> live,
+                      Optional<ShadowTrial> shadow) {
+        this.shadow = shadow;
         this.config = config;
         this.base = base;
         this.feedback = feedback;
@@ -197,8 +211,20 @@ public final class RetrainRun implements Consumer<TriggerRequest> {
             emitVerdict(ACCEPTED, candidate, servingScore, versus + why, details);
             ModelManifest published;
             try {
+                if (shadow.isPresent() && servingVersion != null) {
+                    // The highest version may be a challenger's, which takes a number too.
+                    ModelArtifact challenger = withRunInfo(result.artifact(), candidate, sets);
+                    published = publisher.publishChallenger(challenger, model, expected, before.highestVersion());
+                    shadow.get().started(challenger.withVersion(model, published.version(), expected), expected, id,
+                            Map.of("candidateScore", candidate, "servingScore", servingScore));
+                    events.emit(TrainingEvent.published(model, id, trigger, published.version(), candidate,
+                            servingScore, "published " + published.tag() + " as the challenger, in shadow",
+                            Map.of("parentVersion", expected, "promotion", "shadow")));
+                    return report(ACCEPTED, candidate, servingScore, published.version(),
+                            "published " + published.tag() + " in shadow");
+                }
                 published = publisher.publishIfLatest(withRunInfo(result.artifact(), candidate, sets), model,
-                        expected, expected);
+                        expected, before.highestVersion());
             } catch (StalePublishException e) {
                 // Another publisher (a second trainer, a rollback) got in between the check above and here.
                 throw new RunFailure(e.getMessage());
