@@ -71,10 +71,10 @@ import org.slf4j.LoggerFactory;
 class LearningLoopIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(LearningLoopIT.class);
-    private static final String MODEL = "fashion";
+    static final String MODEL = "fashion";
     /** T-shirt/top and Shirt: v1 never sees them. */
-    private static final int[] MISSING = {0, 6};
-    private static final int GATE_IMAGES = 1500;
+    static final int[] MISSING = {0, 6};
+    static final int GATE_IMAGES = 1500;
     private static final int VALIDATION_IMAGES = 500;
     private static final int BEFORE_SWAP = 4000;
     private static final int AFTER_SWAP = 1500;
@@ -146,7 +146,7 @@ class LearningLoopIT {
     }
 
     /** A quick MLP on the train split without the missing classes, published as v1. */
-    private static ModelManifest publishV1(KafkaSettings settings, Dataset train, Dataset test) {
+    static ModelManifest publishV1(KafkaSettings settings, Dataset train, Dataset test) {
         Dataset subset = train.head(10_000);
         TrainingSpec spec = TrainingSpec.defaults(Architecture.MLP).withModelName(MODEL).withEpochs(2)
                 .withMaxWallTime(Duration.ofMinutes(2));
@@ -171,7 +171,7 @@ class LearningLoopIT {
      * Sends {@code count} test images from {@code from} to {@code images}, each labelled (so
      * predictions carry the truth), and every {@code feedbackEvery}-th also to {@code feedback}.
      */
-    private static List<String> stream(KafkaProducer<String, byte[]> producer, KafkaSettings settings, Dataset test,
+    static List<String> stream(KafkaProducer<String, byte[]> producer, KafkaSettings settings, Dataset test,
                                        int from, int count, int feedbackEvery, String idPrefix) throws Exception {
         List<String> ids = new CopyOnWriteArrayList<>();
         for (int i = from; i < from + count; i++) {
@@ -197,14 +197,14 @@ class LearningLoopIT {
         return byVersion.stream().filter(Prediction::correct).count() / (double) byVersion.size();
     }
 
-    private static Dataset withoutClasses(Dataset d, int... classes) {
+    static Dataset withoutClasses(Dataset d, int... classes) {
         int[] keep = IntStream.range(0, d.size())
                 .filter(i -> IntStream.of(classes).noneMatch(c -> c == d.label(i))).toArray();
         return d.select(keep);
     }
 
     /** Reads {@code predictions} and {@code training-events} on a thread of its own. */
-    private static final class Outputs implements AutoCloseable {
+    static final class Outputs implements AutoCloseable {
 
         final Map<String, Prediction> predictions = new ConcurrentHashMap<>();
         final List<TrainingEvent> events = new CopyOnWriteArrayList<>();
