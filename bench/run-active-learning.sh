@@ -5,7 +5,7 @@
 # strategy the feedback spent, versions published, the final version's live accuracy on 2,000
 # never-fed-back images, and a full model's offline test accuracy for reference.
 #
-# usage: bench/run-active-learning.sh [budget [retrain-every [share [rate]]]]   (default: 2000 1000 0.25 150)
+# usage: bench/run-active-learning.sh [budget [retrain-every [share [rate]]]]   (default: 2000 500 0.25 150)
 #   BENCH_SKIP_BUILD=1   use the classes already built
 #
 # Needs Fashion-MNIST at /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist).

@@ -1,5 +1,7 @@
 package dev.osprey.bench.trainer;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
 import dev.osprey.broker.EmbeddedBroker;
 import dev.osprey.classifier.ClassifierApp;
 import dev.osprey.classifier.ClassifierConfig;
@@ -53,6 +55,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Active learning at an equal labelling budget: the learning loop of {@code LearningLoopIT} (a v1
@@ -63,7 +67,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * the last version serving, 2,000 more images that were never fed back measure its live accuracy.
  * A full model (v1's recipe with all classes) scored offline on the test split is the reference.
  *
- * <p>usage: {@code ActiveLearningBench [budget [retrainEvery [share [rate]]]]}, defaults 2000 1000
+ * <p>usage: {@code ActiveLearningBench [budget [retrainEvery [share [rate]]]]}, defaults 2000 500
  * 0.25 150. Measures accuracy, not speed: the broker is embedded.
  */
 public final class ActiveLearningBench {
@@ -79,8 +83,12 @@ public final class ActiveLearningBench {
     }
 
     public static void main(String[] args) throws Exception {
+        LoggerContext logs = (LoggerContext) LoggerFactory.getILoggerFactory();
+        logs.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.WARN);
+        logs.getLogger("org.apache.kafka").setLevel(Level.ERROR);
+        logs.getLogger("dev.osprey.ingest").setLevel(Level.INFO);
         int budget = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
-        int retrainEvery = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        int retrainEvery = args.length > 1 ? Integer.parseInt(args[1]) : 500;
         double share = args.length > 2 ? Double.parseDouble(args[2]) : 0.25;
         double rate = args.length > 3 ? Double.parseDouble(args[3]) : 150;
         if (budget < 1 || retrainEvery < 1 || !(share > 0 && share <= 1) || !(rate > 0)) {
