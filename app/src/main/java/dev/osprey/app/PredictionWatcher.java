@@ -3,18 +3,15 @@ package dev.osprey.app;
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.format.JsonSerde;
 import dev.osprey.core.format.Prediction;
+import dev.osprey.core.topic.TopicAdmin;
+import dev.osprey.core.topic.TopicReader;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads {@code predictions} and {@code images-dlq} as a user would (read_committed) and keeps
@@ -23,7 +20,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 final class PredictionWatcher implements AutoCloseable {
 
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final TopicReader consumer;
     private final String predictionsTopic;
     private final Predicate<String> scored;
     private final Thread thread;
@@ -41,10 +38,10 @@ final class PredictionWatcher implements AutoCloseable {
      */
     PredictionWatcher(KafkaSettings settings, Predicate<String> scored) {
         this.scored = scored;
-        Properties p = settings.watcherProperties("osprey-watch-" + UUID.randomUUID(), false);
-        this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumer = new TopicReader(settings.readerProperties("osprey-watch"));
         this.predictionsTopic = settings.topics().predictions();
-        this.consumer.subscribe(List.of(predictionsTopic, settings.topics().deadLetters()));
+        this.consumer.assignAll(List.of(predictionsTopic, settings.topics().deadLetters()),
+                TopicAdmin.BROKER_TIMEOUT);
         this.thread = new Thread(this::run, "osprey-prediction-watcher");
         this.thread.setDaemon(true);
     }
@@ -77,7 +74,7 @@ final class PredictionWatcher implements AutoCloseable {
         } catch (WakeupException e) {
             // closing
         } finally {
-            consumer.close(Duration.ofSeconds(5));
+            consumer.close();
         }
     }
 
@@ -116,7 +113,7 @@ final class PredictionWatcher implements AutoCloseable {
     public void close() throws InterruptedException {
         running = false;
         if (!thread.isAlive() && thread.getState() == Thread.State.NEW) {
-            consumer.close(Duration.ofSeconds(5)); // never started: the thread would have closed it
+            consumer.close(); // never started: the thread would have closed it
             return;
         }
         consumer.wakeup();

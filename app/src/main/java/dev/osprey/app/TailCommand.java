@@ -2,18 +2,13 @@ package dev.osprey.app;
 
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.topic.TopicAdmin;
+import dev.osprey.core.topic.TopicReader;
 import dev.osprey.core.format.Prediction;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -44,15 +39,16 @@ final class TailCommand implements Callable<Integer> {
         }
         KafkaSettings settings = kafka.settings();
         TopicAdmin.requireBroker(settings);
-        Properties p = settings.watcherProperties("osprey-tail-" + UUID.randomUUID(), latest);
         PrintWriter out = spec.commandLine().getOut();
         long seen = 0;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(settings.topics().predictions()));
+        try (TopicReader reader = new TopicReader(settings.readerProperties("osprey-tail"))) {
+            reader.assignAll(settings.topics().predictions(), TopicAdmin.BROKER_TIMEOUT);
+            if (latest) {
+                reader.seekToEnd();
+            }
             var serde = Prediction.serde();
             while (count == null || seen < count) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                for (ConsumerRecord<String, byte[]> r : reader.poll(Duration.ofMillis(500))) {
                     out.println(line(serde.fromBytes(r.value())));
                     if (count != null && ++seen >= count) {
                         break;

@@ -13,7 +13,8 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The classifier's topology: {@code images} → batching processor → {@code predictions}, with
- * rejected images to {@code images-dlq}. Pure: it starts nothing, so tests hand it to
+ * rejected images to {@code images-dlq}, a challenger's scores to {@code predictions-shadow} while
+ * one runs, and the least confident predictions to {@code label-requests}; all in one transaction. Pure: it starts nothing, so tests hand it to
  * {@code TopologyTestDriver} with a fake classifier as well as to a real {@code KafkaStreams}.
  */
 public final class ClassifierTopology {
@@ -51,6 +52,10 @@ public final class ClassifierTopology {
                 Serdes.ByteArray().serializer(), BATCHER);
         topology.addSink(BatchingProcessor.DEAD_LETTER_CHILD, topics.deadLetters(), Serdes.String().serializer(),
                 Serdes.ByteArray().serializer(), BATCHER);
+        topology.addSink(BatchingProcessor.SHADOW_CHILD, topics.predictionsShadow(), Serdes.String().serializer(),
+                Serdes.ByteArray().serializer(), BATCHER);
+        topology.addSink(BatchingProcessor.LABEL_REQUEST_CHILD, topics.labelRequests(),
+                Serdes.String().serializer(), Serdes.ByteArray().serializer(), BATCHER);
         return topology;
     }
 }

@@ -1,7 +1,10 @@
 package dev.osprey.classifier.batch;
 
 import dev.osprey.classifier.deadletter.DeadLetterRecord;
+import dev.osprey.core.format.JsonSerde;
+import dev.osprey.core.format.LabelRequest;
 import dev.osprey.core.format.PredictionWriter;
+import dev.osprey.core.format.ShadowPrediction;
 import dev.osprey.core.image.RejectReason;
 import dev.osprey.core.model.ModelManifest;
 import java.util.ArrayList;
@@ -23,8 +26,17 @@ final class BatchRun implements Callable<BatchRun.Finished> {
     /** One writer per thread that runs batches: it reuses its buffer. */
     private static final ThreadLocal<PredictionWriter> WRITER = ThreadLocal.withInitial(PredictionWriter::new);
 
-    /** An output record: a prediction, or a dead letter when {@code deadLetter} is set. */
-    record Output(String key, byte[] value, long timestamp, Headers headers, RejectReason deadLetter) {
+    /** Where an output record goes. */
+    enum Sink {
+        PREDICTION, DEAD_LETTER, SHADOW, LABEL_REQUEST
+    }
+
+    /** An output record; {@code deadLetter} is the reason of a {@link Sink#DEAD_LETTER}, else null. */
+    record Output(Sink sink, String key, byte[] value, long timestamp, Headers headers, RejectReason deadLetter) {
+
+        static Output of(Sink sink, String key, byte[] value, long timestamp) {
+            return new Output(sink, key, value, timestamp, new RecordHeaders(), null);
+        }
     }
 
     /** Predictions made by one model version, with their end-to-end latencies. */
@@ -45,8 +57,12 @@ final class BatchRun implements Callable<BatchRun.Finished> {
                     long nextPointer) {
     }
 
+    private static final JsonSerde<ShadowPrediction> SHADOW = ShadowPrediction.serde();
+    private static final JsonSerde<LabelRequest> REQUESTS = LabelRequest.serde();
+
     private final List<PendingImage> batch;
     private final IsolatingClassifier classifier;
+    private final LabelRequestQuota quota;
     private final LongSupplier clock;
     private final String topic;
     private final int partition;
@@ -54,11 +70,13 @@ final class BatchRun implements Callable<BatchRun.Finished> {
     /**
      * @param clock wall-clock milliseconds: the processor context's when inline (tests drive it), the
      *              system's on a worker
+     * @param quota which predictions become label requests; null for none (the warm-up)
      */
-    BatchRun(List<PendingImage> batch, IsolatingClassifier classifier, LongSupplier clock, String topic,
-             int partition) {
+    BatchRun(List<PendingImage> batch, IsolatingClassifier classifier, LabelRequestQuota quota, LongSupplier clock,
+             String topic, int partition) {
         this.batch = batch;
         this.classifier = classifier;
+        this.quota = quota;
         this.clock = clock;
         this.topic = topic;
         this.partition = partition;
@@ -80,6 +98,9 @@ final class BatchRun implements Callable<BatchRun.Finished> {
         long[] latencies = new long[batch.size()];
         int predicted = 0;
         ModelManifest counted = null;
+        int[] classifiedRows = new int[batch.size()];
+        double[] margins = new double[batch.size()];
+        int classified = 0;
         for (int i = 0; i < batch.size(); i++) {
             PendingImage p = batch.get(i);
             if (outcomes[i] instanceof Outcome.Classified c) {
@@ -90,21 +111,59 @@ final class BatchRun implements Callable<BatchRun.Finished> {
                 }
                 counted = models[i];
                 latencies[predicted++] = classifiedAt - p.timestamp();
-                outputs.add(new Output(p.id(), prediction(writer, scores, p, c, models[i], classifiedAt),
-                        p.timestamp(), new RecordHeaders(), null));
+                outputs.add(Output.of(Sink.PREDICTION, p.id(), prediction(writer, scores, p, c, models[i],
+                        classifiedAt), p.timestamp()));
+                margins[classified] = margin(c);
+                classifiedRows[classified++] = i;
+                if (result.shadow()[i] instanceof Outcome.Classified s) {
+                    outputs.add(Output.of(Sink.SHADOW, p.id(), SHADOW.toBytes(new ShadowPrediction(p.id(),
+                            models[i].name(), models[i].version(), c.topClasses()[0],
+                            result.challengers()[i].version(), s.topClasses()[0], round(s.topScores()[0]),
+                            classifiedAt)), p.timestamp()));
+                }
             } else if (outcomes[i] instanceof Outcome.Rejected r) {
                 // Decoded but not fed to the model (e.g. it cannot be resized to its input): found only
                 // now, so the dead letter is made here, with the headers the exception handler writes.
                 DeadLetterRecord dead = DeadLetterRecord.of(p.id(), p.value(), p.headers(), r.reason(), r.message(),
                         topic, partition, p.offset());
-                outputs.add(new Output(p.id(), dead.value(), p.timestamp(), dead.headers(), r.reason()));
+                outputs.add(new Output(Sink.DEAD_LETTER, p.id(), dead.value(), p.timestamp(), dead.headers(),
+                        r.reason()));
             }
+        }
+        if (quota != null && classified > 0) {
+            requests(outputs, outcomes, models, margins, classifiedRows, classified, classifiedAt);
         }
         if (counted != null) {
             segments.add(new Segment(counted, predicted, latencies));
         }
         return new Finished(outputs, segments, batch.size(), queuedMs, inferenceNanos,
                 batch.get(batch.size() - 1).offset() + 1);
+    }
+
+    /**
+     * Label requests for the least confident of this batch's predictions, as many as the quota
+     * allows; {@code margins} and {@code rows} hold the {@code classified} images in input order.
+     */
+    private void requests(List<Output> outputs, Outcome[] outcomes, ModelManifest[] models, double[] margins,
+                          int[] rows, int classified, long now) {
+        for (int j : quota.choose(margins, classified, now)) {
+            PendingImage p = batch.get(rows[j]);
+            Outcome.Classified c = (Outcome.Classified) outcomes[rows[j]];
+            ModelManifest m = models[rows[j]];
+            outputs.add(Output.of(Sink.LABEL_REQUEST, p.id(), REQUESTS.toBytes(new LabelRequest(p.id(), m.name(),
+                    m.version(), c.topClasses()[0], round(c.topScores()[0]), round(margins[j]), p.timestamp(),
+                    now)), p.timestamp()));
+        }
+    }
+
+    /** Best class's probability minus the second best's (1 for a one-class model). */
+    static double margin(Outcome.Classified c) {
+        float[] s = c.topScores();
+        return s.length < 2 ? 1.0 : s[0] - s[1];
+    }
+
+    private static double round(double p) {
+        return Math.round(p * 1e5) / 1e5;
     }
 
     private static byte[] prediction(PredictionWriter writer, double[] scores, PendingImage p, Outcome.Classified c,

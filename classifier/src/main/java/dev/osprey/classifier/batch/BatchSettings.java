@@ -14,8 +14,14 @@ import java.time.Duration;
  *                      kept for a dead letter): a batch of large images runs early instead of
  *                      filling the heap
  * @param maxPixels     pixel budget per encoded image, checked from its header before decoding
+ * @param labelRequestsPerSecond least-confident predictions sent to {@code label-requests} per
+ *                      second and input partition, at most (0: none)
  */
-public record BatchSettings(int maxBatch, Duration maxDelay, long maxBatchBytes, long maxPixels) {
+public record BatchSettings(int maxBatch, Duration maxDelay, long maxBatchBytes, long maxPixels,
+                            double labelRequestsPerSecond) {
+
+    /** 25 a second per partition: 100 for the default 4 partitions, a fifth of a 500 images/s stream. */
+    public static final double DEFAULT_LABEL_REQUESTS_PER_SECOND = 25;
 
     public static final int DEFAULT_MAX_BATCH = 256;
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofMillis(20);
@@ -39,6 +45,15 @@ public record BatchSettings(int maxBatch, Duration maxDelay, long maxBatchBytes,
             throw new IllegalArgumentException("max-pixels must be in [1, " + ImageDecoder.DEFAULT_MAX_PIXELS
                     + "]: " + maxPixels);
         }
+        if (!(labelRequestsPerSecond >= 0 && labelRequestsPerSecond <= 100_000)) {
+            throw new IllegalArgumentException("label requests per second must be in [0, 100000]: "
+                    + labelRequestsPerSecond);
+        }
+    }
+
+    /** Without a choice of the label-request rate: the default. */
+    public BatchSettings(int maxBatch, Duration maxDelay, long maxBatchBytes, long maxPixels) {
+        this(maxBatch, maxDelay, maxBatchBytes, maxPixels, DEFAULT_LABEL_REQUESTS_PER_SECOND);
     }
 
     /** Count and delay limits, with the default byte bound and the default pixel budget for this JVM's heap. */
@@ -68,12 +83,17 @@ public record BatchSettings(int maxBatch, Duration maxDelay, long maxBatchBytes,
 
     /** The same with another byte bound. */
     public BatchSettings withMaxBatchBytes(long bytes) {
-        return new BatchSettings(maxBatch, maxDelay, bytes, maxPixels);
+        return new BatchSettings(maxBatch, maxDelay, bytes, maxPixels, labelRequestsPerSecond);
     }
 
     /** The same with another pixel budget. */
     public BatchSettings withMaxPixels(long pixels) {
-        return new BatchSettings(maxBatch, maxDelay, maxBatchBytes, pixels);
+        return new BatchSettings(maxBatch, maxDelay, maxBatchBytes, pixels, labelRequestsPerSecond);
+    }
+
+    /** The same with another label-request rate (per input partition). */
+    public BatchSettings withLabelRequestsPerSecond(double perSecond) {
+        return new BatchSettings(maxBatch, maxDelay, maxBatchBytes, maxPixels, perSecond);
     }
 
     /**

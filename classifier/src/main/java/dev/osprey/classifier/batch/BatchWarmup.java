@@ -43,7 +43,7 @@ public final class BatchWarmup {
             List<PendingImage> batch = syntheticBatch(input, batchSize, settings.maxPixels());
             List<Future<BatchRun.Finished>> runs = new ArrayList<>(workers);
             for (int w = 0; w < workers; w++) {
-                runs.add(pool.submit(new BatchRun(batch, isolating, System::currentTimeMillis, "warm-up", 0)));
+                runs.add(pool.submit(new BatchRun(batch, isolating, null, System::currentTimeMillis, "warm-up", 0)));
             }
             for (Future<BatchRun.Finished> f : runs) {
                 try {

@@ -71,6 +71,8 @@ public final class BatchingProcessor implements Processor<String, byte[], String
     public static final String POINTER_STORE = "batch-pointers";
     public static final String PREDICTIONS_CHILD = "predictions-sink";
     public static final String DEAD_LETTER_CHILD = "dead-letter-sink";
+    public static final String SHADOW_CHILD = "shadow-sink";
+    public static final String LABEL_REQUEST_CHILD = "label-request-sink";
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchingProcessor.class);
 
@@ -85,6 +87,7 @@ public final class BatchingProcessor implements Processor<String, byte[], String
     private final ArrayDeque<Future<BatchRun.Finished>> inFlight = new ArrayDeque<>();
     private long bufferedBytes;
     private IsolatingClassifier isolating;
+    private LabelRequestQuota quota;
     private LongSupplier clock;
     private long skippedBelowPointer;
 
@@ -124,6 +127,7 @@ public final class BatchingProcessor implements Processor<String, byte[], String
         this.pointers = context.getStateStore(POINTER_STORE);
         this.partition = context.taskId().partition();
         this.isolating = new IsolatingClassifier(classifier, inputTopic + '-' + partition);
+        this.quota = new LabelRequestQuota(settings.labelRequestsPerSecond());
         // Inline, the context's clock (which a TopologyTestDriver drives); on a worker, the system's.
         this.clock = pool.pipelined() ? System::currentTimeMillis : context::currentSystemTimeMs;
         this.pointer = pointers.get(partition);
@@ -295,7 +299,7 @@ public final class BatchingProcessor implements Processor<String, byte[], String
         while (inFlight.size() >= maxInFlight) {
             forward(await(inFlight.removeFirst()));
         }
-        inFlight.addLast(pool.submit(new BatchRun(batch, isolating, clock, inputTopic, partition)));
+        inFlight.addLast(pool.submit(new BatchRun(batch, isolating, quota, clock, inputTopic, partition)));
         if (!pool.pipelined()) {
             forwardFinished();
         }
@@ -331,11 +335,15 @@ public final class BatchingProcessor implements Processor<String, byte[], String
 
     private void forward(BatchRun.Finished done) {
         for (BatchRun.Output o : done.outputs()) {
-            if (o.deadLetter() == null) {
-                context.forward(new Record<>(o.key(), o.value(), o.timestamp(), o.headers()), PREDICTIONS_CHILD);
-            } else {
-                context.forward(new Record<>(o.key(), o.value(), o.timestamp(), o.headers()), DEAD_LETTER_CHILD);
-                metrics.deadLettered(o.deadLetter());
+            Record<String, byte[]> r = new Record<>(o.key(), o.value(), o.timestamp(), o.headers());
+            switch (o.sink()) {
+                case PREDICTION -> context.forward(r, PREDICTIONS_CHILD);
+                case DEAD_LETTER -> {
+                    context.forward(r, DEAD_LETTER_CHILD);
+                    metrics.deadLettered(o.deadLetter());
+                }
+                case SHADOW -> context.forward(r, SHADOW_CHILD);
+                case LABEL_REQUEST -> context.forward(r, LABEL_REQUEST_CHILD);
             }
         }
         metrics.batch(done.size(), done.queuedMs(), done.inferenceNanos());

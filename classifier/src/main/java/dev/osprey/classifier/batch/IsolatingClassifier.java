@@ -19,8 +19,15 @@ final class IsolatingClassifier {
 
     private static final Logger LOG = LoggerFactory.getLogger(IsolatingClassifier.class);
 
-    /** One outcome per image of the batch, and the model that made it (null for none). */
-    record Result(Outcome[] outcomes, ModelManifest[] models) {
+    /**
+     * One outcome per image of the batch, and the model that made it (null for none); and the
+     * challenger's outcome and version where one ran in shadow on that image's pass (else null).
+     */
+    record Result(Outcome[] outcomes, ModelManifest[] models, Outcome[] shadow, ModelManifest[] challengers) {
+
+        Result(int n) {
+            this(new Outcome[n], new ModelManifest[n], new Outcome[n], new ModelManifest[n]);
+        }
     }
 
     private final BatchClassifier classifier;
@@ -37,7 +44,7 @@ final class IsolatingClassifier {
         for (PendingImage p : batch) {
             images.add(p.image());
         }
-        Result result = new Result(new Outcome[images.size()], new ModelManifest[images.size()]);
+        Result result = new Result(images.size());
         classify(batch, images, 0, images.size(), result);
         return result;
     }
@@ -48,6 +55,10 @@ final class IsolatingClassifier {
             for (int i = from; i < to; i++) {
                 result.outcomes()[i] = pass.outcomes().get(i - from);
                 result.models()[i] = pass.model();
+                if (pass.challenger() != null) {
+                    result.shadow()[i] = pass.challengerOutcomes().get(i - from);
+                    result.challengers()[i] = pass.challenger();
+                }
             }
         } catch (InferenceException e) {
             if (to - from == 1) {

@@ -22,6 +22,9 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a batch through the serving DJL model: one input tensor, one forward pass, in a
@@ -33,7 +36,11 @@ public final class DjlBatchClassifier implements BatchClassifier {
 
     private static final int TOP_K = 3;
 
+    private static final Logger LOG = LoggerFactory.getLogger(DjlBatchClassifier.class);
+
     private final ModelHolder holder;
+    /** The last challenger version whose shadow pass failed, so the failure is logged once. */
+    private volatile int failedChallenger = -1;
     /**
      * Reused native input buffer per thread (a batch of 256 MNIST images is 800 KB), filled by
      * {@link ModelInput#fill} directly: the pixels are converted once and not copied again. From a
@@ -68,30 +75,78 @@ public final class DjlBatchClassifier implements BatchClassifier {
                     outcomes[i] = new Outcome.Rejected(e.reason(), e.getMessage());
                 }
             }
+            Outcome[] shadow = null;
+            ModelManifest challenger = null;
             if (n > 0) {
                 buffer.limit(n * size * Float.BYTES);
-                float[] probabilities = forward(lease, buffer, n, spec);
-                int classes = manifest.classes().size();
-                if (probabilities.length != n * classes) {
-                    // A model whose output does not match its own manifest: nothing it says can be named.
-                    Outcome bad = new Outcome.Rejected(RejectReason.MODEL_OUTPUT_INVALID, "model " + manifest.tag()
-                            + " returned " + probabilities.length + " scores for " + n + " images of "
-                            + classes + " classes");
-                    for (int j = 0; j < n; j++) {
-                        outcomes[rows[j]] = bad;
-                    }
-                } else {
-                    for (int j = 0; j < n; j++) {
-                        outcomes[rows[j]] = finite(probabilities, j * classes, classes)
-                                ? top(probabilities, j * classes, classes)
-                                : new Outcome.Rejected(RejectReason.MODEL_OUTPUT_INVALID, "model " + manifest.tag()
-                                        + " returned non-finite scores (NaN or infinite) for this image");
-                    }
+                name(forward(lease, buffer, n, spec), manifest, rows, n, outcomes);
+                Optional<ModelHolder.Lease> second = lease.challenger()
+                        .filter(c -> sameInput(c.manifest(), manifest));
+                if (second.isPresent()) {
+                    challenger = second.get().manifest();
+                    shadow = shadow(second.get(), buffer, n, rows, outcomes);
                 }
             }
-            return new BatchResult(manifest, Arrays.asList(outcomes));
+            return shadow == null ? new BatchResult(manifest, Arrays.asList(outcomes))
+                    : new BatchResult(manifest, Arrays.asList(outcomes), challenger, Arrays.asList(shadow));
         }
     }
+
+    /**
+     * The challenger's outcomes: a second forward pass over the same input buffer (no second decode
+     * or copy). Images the champion could not take are the same for it; a challenger that fails
+     * gives no outcomes for this batch, and never changes the champion's.
+     */
+    private Outcome[] shadow(ModelHolder.Lease challenger, ByteBuffer buffer, int n, int[] rows, Outcome[] champion) {
+        ModelManifest m = challenger.manifest();
+        Outcome[] out = new Outcome[champion.length];
+        for (int i = 0; i < champion.length; i++) {
+            if (champion[i] instanceof Outcome.Rejected r) {
+                out[i] = r; // the rows that went in are named again below
+            }
+        }
+        try {
+            buffer.position(0);
+            name(forward(challenger, buffer, n, m.input()), m, rows, n, out);
+            return out;
+        } catch (RuntimeException e) {
+            if (failedChallenger != m.version()) {
+                failedChallenger = m.version();
+                LOG.warn("the challenger {} failed a shadow pass ({}); its shadow scores skip such batches", m.tag(),
+                        e.toString());
+            }
+            return null;
+        }
+    }
+
+    /** Whether a challenger takes exactly the champion's input tensor and names the same classes. */
+    static boolean sameInput(ModelManifest challenger, ModelManifest champion) {
+        return challenger.input().equals(champion.input())
+                && challenger.normalization().equals(champion.normalization())
+                && challenger.classes().equals(champion.classes());
+    }
+
+    /** Turns a pass's probabilities into outcomes for the rows that went in. */
+    private static void name(float[] probabilities, ModelManifest manifest, int[] rows, int n, Outcome[] outcomes) {
+        int classes = manifest.classes().size();
+        if (probabilities.length != n * classes) {
+            // A model whose output does not match its own manifest: nothing it says can be named.
+            Outcome bad = new Outcome.Rejected(RejectReason.MODEL_OUTPUT_INVALID, "model " + manifest.tag()
+                    + " returned " + probabilities.length + " scores for " + n + " images of "
+                    + classes + " classes");
+            for (int j = 0; j < n; j++) {
+                outcomes[rows[j]] = bad;
+            }
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            outcomes[rows[j]] = finite(probabilities, j * classes, classes)
+                    ? top(probabilities, j * classes, classes)
+                    : new Outcome.Rejected(RejectReason.MODEL_OUTPUT_INVALID, "model " + manifest.tag()
+                            + " returned non-finite scores (NaN or infinite) for this image");
+        }
+    }
+
 
     private float[] forward(ModelHolder.Lease lease, ByteBuffer buffer, int n, InputSpec spec) {
         try (NDManager batch = lease.model().getNDManager().newSubManager()) {

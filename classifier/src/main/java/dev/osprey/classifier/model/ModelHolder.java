@@ -10,23 +10,38 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The model now serving. Stream threads {@link #acquire()} it for one batch; the model follower
- * {@link #swap swaps} in a new version between two batches, and the old one closes once its last
- * batch ends.
+ * The model now serving, and the challenger scored beside it in shadow, if any. Stream threads
+ * {@link #acquire()} them for one batch; the model follower {@link #swap swaps} in a new version
+ * (or {@link #challenge sets} a challenger) between two batches, and the old one closes once its
+ * last batch ends. A challenger whose version the champion reaches (it was promoted, or overtaken)
+ * is dropped by the swap.
  */
 public final class ModelHolder implements AutoCloseable {
 
     private final AtomicReference<ServingModel> current = new AtomicReference<>();
+    private final AtomicReference<ServingModel> challenger = new AtomicReference<>();
     private final Object arrival = new Object();
     private volatile boolean closed;
 
-    /** A reference to the serving model for the length of one batch. */
+    /** A reference to the serving model (and the challenger, if one runs) for the length of one batch. */
     public final class Lease implements AutoCloseable {
 
         private final ServingModel model;
+        private final ServingModel shadow;
+        private final boolean owner;
 
-        private Lease(ServingModel model) {
+        private Lease(ServingModel model, ServingModel shadow, boolean owner) {
             this.model = model;
+            this.shadow = shadow;
+            this.owner = owner;
+        }
+
+        /**
+         * The challenger leased with the champion, if one runs in shadow; it is released with this
+         * lease (closing the view returned does nothing).
+         */
+        public Optional<Lease> challenger() {
+            return shadow == null ? Optional.empty() : Optional.of(new Lease(shadow, null, false));
         }
 
         public ModelManifest manifest() {
@@ -43,7 +58,13 @@ public final class ModelHolder implements AutoCloseable {
 
         @Override
         public void close() {
+            if (!owner) {
+                return;
+            }
             model.release();
+            if (shadow != null) {
+                shadow.release();
+            }
         }
     }
 
@@ -55,7 +76,8 @@ public final class ModelHolder implements AutoCloseable {
                 throw new IllegalStateException("no model is loaded yet");
             }
             if (m.retain()) {
-                return new Lease(m);
+                ServingModel c = challenger.get();
+                return new Lease(m, c != null && c.retain() ? c : null, true);
             }
             // m was swapped out and closed between get() and retain(): read the new one.
         }
@@ -71,9 +93,41 @@ public final class ModelHolder implements AutoCloseable {
         if (previous != null) {
             previous.release();
         }
+        ServingModel c = challenger.get();
+        if (c != null && c.manifest().version() <= next.manifest().version() && challenger.compareAndSet(c, null)) {
+            c.release();
+        }
         synchronized (arrival) {
             arrival.notifyAll();
         }
+    }
+
+    /** Makes {@code next} the challenger, scored in shadow beside the champion; the previous one is dropped. */
+    public void challenge(ServingModel next) {
+        if (closed) {
+            next.release();
+            return;
+        }
+        ServingModel previous = challenger.getAndSet(next);
+        if (previous != null) {
+            previous.release();
+        }
+    }
+
+    /** Stops scoring the challenger, if one runs; returns the version dropped. */
+    public Optional<ModelManifest> retireChallenger() {
+        ServingModel previous = challenger.getAndSet(null);
+        if (previous == null) {
+            return Optional.empty();
+        }
+        previous.release();
+        return Optional.of(previous.manifest());
+    }
+
+    /** The challenger running in shadow, if any. */
+    public Optional<ModelManifest> challenger() {
+        ServingModel c = challenger.get();
+        return c == null ? Optional.empty() : Optional.of(c.manifest());
     }
 
     public Optional<ModelManifest> serving() {
@@ -99,6 +153,7 @@ public final class ModelHolder implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        retireChallenger();
         ServingModel m = current.getAndSet(null);
         if (m != null) {
             m.release();

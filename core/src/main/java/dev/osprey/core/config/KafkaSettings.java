@@ -320,17 +320,6 @@ public record KafkaSettings(String bootstrapServers, OspreyTopics topics, Map<St
     }
 
     /**
-     * A throw-away group that reads a topic for a person ({@code tail}, the demo's status line): no
-     * commits, from the start or the end.
-     */
-    public Properties watcherProperties(String groupId, boolean fromEnd) {
-        Properties p = consumerProperties(groupId);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromEnd ? "latest" : "earliest");
-        return p;
-    }
-
-    /**
      * The transactional producer of a model publisher: the transactional id is one per model name
      * for every publisher, so two publishers fence each other instead of writing one version twice.
      */

@@ -39,13 +39,33 @@ public final class TopicReader implements AutoCloseable {
      * @throws UnknownTopicOrPartitionException when the topic does not exist (yet)
      */
     public List<TopicPartition> assignAll(String topic, Duration timeout) {
-        List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
-        if (partitions.isEmpty()) {
-            throw new UnknownTopicOrPartitionException("topic " + topic + " does not exist (yet)");
+        return assignAll(List.of(topic), timeout);
+    }
+
+    /**
+     * Assigns every partition of each of {@code topics} to this reader (a reader for a person, such
+     * as {@code osprey tail}: no group to join, so the first record comes a coordinator round trip
+     * sooner).
+     *
+     * @throws UnknownTopicOrPartitionException when one of them does not exist (yet)
+     */
+    public List<TopicPartition> assignAll(List<String> topics, Duration timeout) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : topics) {
+            List<TopicPartition> of = consumer.partitionsFor(topic, timeout).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            if (of.isEmpty()) {
+                throw new UnknownTopicOrPartitionException("topic " + topic + " does not exist (yet)");
+            }
+            partitions.addAll(of);
         }
         consumer.assign(partitions);
         return partitions;
+    }
+
+    /** Moves every assigned partition to its end: only records written from now on are read. */
+    public void seekToEnd() {
+        consumer.seekToEnd(consumer.assignment());
     }
 
     /**

@@ -116,4 +116,26 @@ final class Batches {
         }
         return out;
     }
+
+    /**
+     * Batches per epoch for {@code images} images: a last partial batch is kept unless it would hold a
+     * single image, whose batch-norm variance is undefined.
+     */
+    static int count(int images, int batchSize) {
+        int full = images / batchSize;
+        int rest = images % batchSize;
+        return rest >= 2 || full == 0 ? full + 1 : full;
+    }
+
+    /** A Fisher-Yates shuffle of a copy of {@code indices}, drawn from {@code random}. */
+    static int[] shuffled(int[] indices, Random random) {
+        int[] order = indices.clone();
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
 }

@@ -1,39 +1,23 @@
 package dev.osprey.trainer.train;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import dev.osprey.core.dataset.Dataset;
 import dev.osprey.core.image.InputSpec;
 import dev.osprey.core.model.ModelArtifact;
 import dev.osprey.core.model.ModelManifest;
 import dev.osprey.core.model.Normalization;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
 import java.util.Random;
@@ -46,11 +30,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The recipe: per-channel normalisation measured on the training set (or the parent's, for a
  * fine-tune); minibatches shuffled with the spec's seed each epoch; softmax cross-entropy; Adam (or
- * SGD with momentum) with a learning rate that decays along a cosine over the planned epochs (fewer,
- * if the pace so far shows they will not fit in the time budget); an evaluation on the test set after every
- * epoch. The weights of the epoch with the best test accuracy are kept in memory and returned, so a
- * late epoch that overfits or diverges never becomes the result. A non-finite loss rolls the weights
- * back to that checkpoint and continues with a learning rate ten times smaller, at most
+ * SGD with momentum) with a learning rate that decays along a cosine over the planned epochs
+ * ({@link LrSchedule}; fewer epochs if the pace so far shows they will not fit in the
+ * {@link TimeBudget}); an evaluation on the test set after every epoch. The weights of the epoch with
+ * the best test accuracy are kept in memory ({@link BestEpochCheckpoint}) and returned, so a late
+ * epoch that overfits or diverges never becomes the result. A non-finite loss rolls the weights back
+ * to that checkpoint and continues with a learning rate ten times smaller, at most
  * {@value #MAX_ROLLBACKS} times; no run ever returns NaN weights.
  *
  * <p>Same spec, same data and same PyTorch thread count give the same weights: the seed drives the
@@ -71,7 +56,6 @@ public final class ModelTrainer {
     public static final int MAX_ROLLBACKS = 3;
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelTrainer.class);
-    private static final float FINAL_LR_FRACTION = 0.05f;
     private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
 
     private final Device device;
@@ -127,56 +111,6 @@ public final class ModelTrainer {
         });
     }
 
-    /**
-     * The learning rate the optimiser reads at each update: a cosine from the peak down to
-     * {@value #FINAL_LR_FRACTION} of it over the planned epochs. The training loop sets it per step
-     * from the step count alone, so a run is reproducible; only when the time budget forces fewer
-     * epochs does the plan (and so the curve) change.
-     */
-    private static final class Schedule implements Tracker {
-
-        private final float peak;
-        private final long stepsPerEpoch;
-        private int plannedEpochs;
-        private float scale = 1f;
-        private float value;
-
-        Schedule(float peak, long stepsPerEpoch, int epochs) {
-            this.peak = peak;
-            this.stepsPerEpoch = Math.max(1, stepsPerEpoch);
-            this.plannedEpochs = epochs;
-            this.value = peak;
-        }
-
-        void step(long step) {
-            double progress = Math.min(1.0, (double) step / (stepsPerEpoch * plannedEpochs));
-            double cosine = 0.5 * (1 + Math.cos(Math.PI * progress));
-            value = (float) (peak * scale * (FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * cosine));
-        }
-
-        int plannedEpochs() {
-            return plannedEpochs;
-        }
-
-        void plan(int epochs) {
-            plannedEpochs = epochs;
-        }
-
-        void shrink(float factor) {
-            scale *= factor;
-            value *= factor;
-        }
-
-        float current() {
-            return value;
-        }
-
-        @Override
-        public float getNewValue(int numUpdate) {
-            return value;
-        }
-    }
-
     /** How an epoch's training pass ended. */
     private enum PassEnd { DONE, TIME_LIMIT, INTERRUPTED, NON_FINITE }
 
@@ -184,7 +118,6 @@ public final class ModelTrainer {
     private final class Run {
 
         private final TrainingSpec spec;
-        private final Dataset train;
         private final Dataset test;
         private final TrainingListener listener;
         private final InputSpec input;
@@ -193,25 +126,21 @@ public final class ModelTrainer {
         private final int[] trainIndices;
         private final Batches trainBatches;
         private final Random random;
-        private final long startNanos = System.nanoTime();
+        private final TimeBudget budget;
         private final List<EpochStats> history = new ArrayList<>();
         private final int batchesPerEpoch;
-        private final Schedule schedule;
-        private final DirectInput pixelInput;
-        private final DirectInput labelInput;
+        private final LrSchedule schedule;
+        private final BatchStep batchStep;
+        private final BestEpochCheckpoint best = new BestEpochCheckpoint();
+        private final ManifestBuilder manifest;
 
-        private byte[] bestWeights;
-        private int bestEpoch;
-        private double bestAccuracy = Double.NEGATIVE_INFINITY;
-        private double bestTestLoss = Double.NaN;
-        private double bestTrainLoss = Double.NaN;
         private OptionalDouble parentAccuracy = OptionalDouble.empty();
         private int rollbacks;
         private long step;
 
         Run(TrainingSpec spec, Dataset train, Dataset test, TrainingListener listener) {
+            this.budget = new TimeBudget(spec.maxWallTime());
             this.spec = spec;
-            this.train = train;
             this.test = test;
             this.listener = listener;
             this.input = train.inputSpec();
@@ -221,90 +150,98 @@ public final class ModelTrainer {
             this.trainIndices = Batches.labelled(train);
             this.trainBatches = new Batches(train, norm);
             this.random = new Random(spec.seed());
-            this.batchesPerEpoch = batchCount(trainIndices.length, spec.batchSize());
-            this.schedule = new Schedule(spec.learningRate(), batchesPerEpoch, spec.epochs());
-            this.pixelInput = new DirectInput(spec.batchSize() * trainBatches.imageSize());
-            this.labelInput = new DirectInput(spec.batchSize());
+            this.batchesPerEpoch = Batches.count(trainIndices.length, spec.batchSize());
+            this.schedule = new LrSchedule(spec.learningRate(), batchesPerEpoch, spec.epochs());
+            this.batchStep = new BatchStep(input, spec.batchSize());
+            this.manifest = new ManifestBuilder(spec, train, test, norm);
         }
 
         TrainingResult execute() {
             Engine.getEngine(ModelArtifact.ENGINE).setRandomSeed(spec.seed());
-            TrainingResult.StopReason stop = TrainingResult.StopReason.COMPLETED;
+            TrainingResult.StopReason stop;
             try (Model model = Model.newInstance(spec.modelName(), device, ModelArtifact.ENGINE)) {
                 Block block = spec.architecture().newBlock(input, classes);
                 model.setBlock(block);
-                spec.parent().ifPresent(p -> load(block, model.getNDManager(), p.weights()));
-                int epoch = 1;
-                while (epoch <= schedule.plannedEpochs()) {
-                    PassEnd end;
-                    // A fresh trainer per attempt: after a rollback the optimiser's state (Adam's
-                    // moments) may hold NaN and must start over with the restored weights.
-                    try (Trainer trainer = model.newTrainer(config())) {
-                        trainer.initialize(new Shape(spec.batchSize(), input.channels(), input.height(),
-                                input.width()));
-                        if (bestWeights == null) {
-                            startingPoint(model, block);
-                        }
-                        end = PassEnd.DONE;
-                        while (epoch <= schedule.plannedEpochs() && end == PassEnd.DONE) {
-                            end = epoch(trainer, model, block, epoch);
-                            if (end == PassEnd.DONE) {
-                                replan(epoch);
-                            }
-                            if (end != PassEnd.NON_FINITE) {
-                                epoch++;
-                            }
-                        }
-                    }
-                    if (end == PassEnd.TIME_LIMIT) {
-                        stop = TrainingResult.StopReason.TIME_LIMIT;
-                        break;
-                    }
-                    if (end == PassEnd.INTERRUPTED) {
-                        stop = TrainingResult.StopReason.INTERRUPTED;
-                        break;
-                    }
-                    if (end == PassEnd.NON_FINITE) {
-                        load(block, model.getNDManager(), bestWeights);
-                        if (rollbacks >= MAX_ROLLBACKS) {
-                            LOG.warn("{}: loss still not finite after {} rollbacks; keeping epoch {}",
-                                    spec.modelName(), rollbacks, bestEpoch);
-                            listener.onRollback(epoch, "loss not finite; giving up", schedule.current());
-                            stop = TrainingResult.StopReason.DIVERGED;
-                            break;
-                        }
-                        rollbacks++;
-                        schedule.shrink(0.1f);
-                        LOG.warn("{}: loss not finite in epoch {}; back to epoch {}, learning rate now {}",
-                                spec.modelName(), epoch, bestEpoch, schedule.current());
-                        listener.onRollback(epoch, "loss not finite; back to epoch " + bestEpoch,
-                                schedule.current());
-                    }
-                }
+                spec.parent().ifPresent(p -> BlockWeights.load(block, model.getNDManager(), p.weights()));
+                stop = epochs(model, block);
                 if (stop == TrainingResult.StopReason.COMPLETED && schedule.plannedEpochs() < spec.epochs()) {
                     stop = TrainingResult.StopReason.TIME_LIMIT;
                 }
-                if (bestAccuracy == Double.NEGATIVE_INFINITY) {
+                if (!best.isMeasured()) {
                     // Nothing was evaluated (interrupted or diverged in the first epoch): measure what we return.
-                    load(block, model.getNDManager(), bestWeights);
+                    best.restore(block, model.getNDManager());
                     Evaluator.Evaluation e = Evaluator.evaluate(model, norm, classes, test);
-                    bestAccuracy = e.accuracy();
-                    bestTestLoss = e.meanLoss();
+                    best.measured(e.accuracy(), e.meanLoss());
                 }
             }
-            return result(stop);
+            Duration elapsed = budget.elapsed();
+            ModelManifest m = manifest.build(history.size(), best, stop, rollbacks, elapsed, Instant.now());
+            return new TrainingResult(ModelArtifact.of(m, best.weights()), history, best.epoch(), parentAccuracy,
+                    stop, rollbacks, elapsed);
+        }
+
+        /** The planned epochs, each attempt on a fresh trainer; a divergence rolls back and tries again. */
+        private TrainingResult.StopReason epochs(Model model, Block block) {
+            int epoch = 1;
+            while (epoch <= schedule.plannedEpochs()) {
+                PassEnd end = PassEnd.DONE;
+                // A fresh trainer per attempt: after a rollback the optimiser's state (Adam's
+                // moments) may hold NaN and must start over with the restored weights.
+                try (Trainer trainer = model.newTrainer(config())) {
+                    trainer.initialize(new Shape(spec.batchSize(), input.channels(), input.height(), input.width()));
+                    if (best.isEmpty()) {
+                        startingPoint(model, block);
+                    }
+                    while (epoch <= schedule.plannedEpochs() && end == PassEnd.DONE) {
+                        end = epoch(trainer, model, block, epoch);
+                        if (end == PassEnd.DONE) {
+                            replan(epoch);
+                        }
+                        if (end != PassEnd.NON_FINITE) {
+                            epoch++;
+                        }
+                    }
+                }
+                switch (end) {
+                    case TIME_LIMIT:
+                        return TrainingResult.StopReason.TIME_LIMIT;
+                    case INTERRUPTED:
+                        return TrainingResult.StopReason.INTERRUPTED;
+                    case NON_FINITE:
+                        if (!rollBack(model, block, epoch)) {
+                            return TrainingResult.StopReason.DIVERGED;
+                        }
+                        break;
+                    default:
+                        break;
+                }
+            }
+            return TrainingResult.StopReason.COMPLETED;
+        }
+
+        /** Back to the best checkpoint with a smaller learning rate; false once the rollbacks are used up. */
+        private boolean rollBack(Model model, Block block, int epoch) {
+            best.restore(block, model.getNDManager());
+            if (rollbacks >= MAX_ROLLBACKS) {
+                LOG.warn("{}: loss still not finite after {} rollbacks; keeping epoch {}",
+                        spec.modelName(), rollbacks, best.epoch());
+                listener.onRollback(epoch, "loss not finite; giving up", schedule.current());
+                return false;
+            }
+            rollbacks++;
+            schedule.shrink(0.1f);
+            LOG.warn("{}: loss not finite in epoch {}; back to epoch {}, learning rate now {}",
+                    spec.modelName(), epoch, best.epoch(), schedule.current());
+            listener.onRollback(epoch, "loss not finite; back to epoch " + best.epoch(), schedule.current());
+            return true;
         }
 
         /**
          * After epoch {@code done}: if the epochs left will not fit in the time budget at the pace so
-         * far (evaluations included), plans fewer, so the learning rate still anneals before the end.
+         * far, plans fewer, so the learning rate still anneals before the end.
          */
         private void replan(int done) {
-            long elapsed = System.nanoTime() - startNanos;
-            double perEpoch = (double) elapsed / done;
-            long left = spec.maxWallTime().toNanos() - elapsed;
-            int fit = (int) Math.max(0, Math.floor(left / perEpoch));
-            int planned = Math.min(schedule.plannedEpochs(), done + fit);
+            int planned = budget.epochsThatFit(done, schedule.plannedEpochs());
             if (planned < schedule.plannedEpochs()) {
                 LOG.info("{}: {} epochs of {} fit in the time budget of {}; annealing over {}", spec.modelName(),
                         planned, spec.epochs(), spec.maxWallTime(), planned);
@@ -314,13 +251,11 @@ public final class ModelTrainer {
 
         /** Records the weights training starts from; a fine-tune's parent is measured first. */
         private void startingPoint(Model model, Block block) {
-            bestWeights = save(block);
-            bestEpoch = 0;
+            best.start(block);
             if (spec.isFineTune()) {
                 Evaluator.Evaluation e = Evaluator.evaluate(model, norm, classes, test);
                 parentAccuracy = OptionalDouble.of(e.accuracy());
-                bestAccuracy = e.accuracy();
-                bestTestLoss = e.meanLoss();
+                best.measured(e.accuracy(), e.meanLoss());
                 LOG.info("{}: parent {} scores {} on {}", spec.modelName(),
                         spec.parent().orElseThrow().manifest().tag(), e, test.name());
             }
@@ -341,16 +276,15 @@ public final class ModelTrainer {
         /** One epoch: a training pass, then (unless it diverged or was interrupted) an evaluation. */
         private PassEnd epoch(Trainer trainer, Model model, Block block, int epoch) {
             listener.onEpochStart(epoch, schedule.plannedEpochs());
-            int[] order = shuffled();
-            long passStart = System.nanoTime();
+            int[] order = Batches.shuffled(trainIndices, random);
+            long passStart = budget.now();
             double lossSum = 0;
             int images = 0;
             int batches = 0;
             PassEnd end = PassEnd.DONE;
             long lastReport = passStart;
             long stepAtStart = step;
-            int size = trainBatches.imageSize();
-            float[] pixels = new float[spec.batchSize() * size];
+            float[] pixels = new float[spec.batchSize() * trainBatches.imageSize()];
             float[] labels = new float[spec.batchSize()];
             for (int b = 0; b < batchesPerEpoch; b++) {
                 if (Thread.currentThread().isInterrupted()) {
@@ -365,7 +299,7 @@ public final class ModelTrainer {
                     trainBatches.fill(order, from, n, pixels, labels);
                 }
                 schedule.step(step);
-                float loss = step(trainer, pixels, labels, n);
+                float loss = batchStep.run(trainer, pixels, labels, n);
                 if (!Float.isFinite(loss)) {
                     end = PassEnd.NON_FINITE;
                     break;
@@ -374,13 +308,13 @@ public final class ModelTrainer {
                 lossSum += loss;
                 images += n;
                 batches++;
-                long now = System.nanoTime();
+                long now = budget.now();
                 if (now - lastReport >= PROGRESS_INTERVAL_NANOS || b == batchesPerEpoch - 1) {
                     lastReport = now;
                     listener.onBatch(new TrainingListener.BatchProgress(epoch, batches, batchesPerEpoch,
                             lossSum / batches, images / seconds(now - passStart)));
                 }
-                if (now - startNanos > spec.maxWallTime().toNanos()) {
+                if (budget.spentAt(now)) {
                     end = PassEnd.TIME_LIMIT;
                     break;
                 }
@@ -392,7 +326,7 @@ public final class ModelTrainer {
             if (end == PassEnd.INTERRUPTED || batches == 0) {
                 return PassEnd.INTERRUPTED;
             }
-            long passNanos = System.nanoTime() - passStart;
+            long passNanos = budget.now() - passStart;
             Evaluator.Evaluation e = Evaluator.evaluate(model, norm, classes, test);
             if (!Double.isFinite(e.meanLoss())) {
                 // Finite training losses but broken outputs (overflowing weights): treat as divergence.
@@ -404,124 +338,13 @@ public final class ModelTrainer {
                     e.accuracy(), e.meanLoss(), schedule.current(), end == PassEnd.DONE);
             history.add(stats);
             LOG.info("{}: {}", spec.modelName(), stats);
-            if (e.accuracy() > bestAccuracy) {
-                bestAccuracy = e.accuracy();
-                bestTestLoss = e.meanLoss();
-                bestTrainLoss = meanLoss;
-                bestEpoch = epoch;
-                bestWeights = save(block);
-            }
+            best.offer(epoch, e.accuracy(), e.meanLoss(), meanLoss, block);
             listener.onEpochEnd(stats);
             return end;
         }
-
-        /** Forward, backward and update for one batch; returns the batch loss. */
-        private float step(Trainer trainer, float[] pixels, float[] labels, int n) {
-            // One manager per batch: inputs, activations and the loss are freed when it closes.
-            try (NDManager manager = trainer.getManager().newSubManager()) {
-                NDArray x = pixelInput.create(manager, pixels,
-                        new Shape(n, input.channels(), input.height(), input.width()));
-                NDArray y = labelInput.create(manager, labels, new Shape(n));
-                float loss;
-                try (GradientCollector collector = trainer.newGradientCollector()) {
-                    NDList predictions = trainer.forward(new NDList(x));
-                    NDArray lossArray = trainer.getLoss().evaluate(new NDList(y), predictions);
-                    loss = lossArray.getFloat();
-                    if (!Float.isFinite(loss)) {
-                        return loss;
-                    }
-                    collector.backward(lossArray);
-                }
-                trainer.step();
-                return loss;
-            }
-        }
-
-        private int[] shuffled() {
-            int[] order = trainIndices.clone();
-            for (int i = order.length - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-            return order;
-        }
-
-        private TrainingResult result(TrainingResult.StopReason stop) {
-            Map<String, Object> training = new LinkedHashMap<>();
-            training.put("dataset", train.name());
-            training.put("testDataset", test.name());
-            training.put("trainSize", trainIndices.length);
-            training.put("testSize", Batches.labelled(test).length);
-            training.put("epochs", history.size());
-            training.put("epochsRequested", spec.epochs());
-            training.put("bestEpoch", bestEpoch);
-            training.put("batchSize", spec.batchSize());
-            training.put("optimizer", spec.optimizer().name().toLowerCase(java.util.Locale.ROOT));
-            training.put("learningRate", Double.parseDouble(Float.toString(spec.learningRate())));
-            training.put("maxShift", spec.maxShift());
-            training.put("seed", spec.seed());
-            training.put("fineTune", spec.isFineTune());
-            training.put("stopReason", stop.name().toLowerCase(java.util.Locale.ROOT));
-            training.put("rollbacks", rollbacks);
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
-            training.put("trainSeconds", Math.round(elapsed.toMillis() / 100.0) / 10.0);
-            Map<String, Double> metrics = new LinkedHashMap<>();
-            metrics.put(METRIC_ACCURACY, bestAccuracy);
-            if (Double.isFinite(bestTestLoss)) {
-                metrics.put(METRIC_LOSS, bestTestLoss);
-            }
-            if (Double.isFinite(bestTrainLoss)) {
-                metrics.put(METRIC_TRAIN_LOSS, bestTrainLoss);
-            }
-            int parentVersion = spec.parent().map(p -> p.manifest().version()).orElse(0);
-            ModelManifest manifest = new ModelManifest(spec.modelName(), 0, spec.architecture().id(), input, norm,
-                    train.classNames(), training, metrics, parentVersion, "", Instant.now());
-            return new TrainingResult(ModelArtifact.of(manifest, bestWeights), history, bestEpoch, parentAccuracy,
-                    stop, rollbacks, elapsed);
-        }
-    }
-
-    private static int batchCount(int images, int batchSize) {
-        int full = images / batchSize;
-        int rest = images % batchSize;
-        // A last batch of one image would make batch norm's variance undefined: drop it.
-        return rest >= 2 || full == 0 ? full + 1 : full;
     }
 
     private static double seconds(long nanos) {
         return Math.max(nanos, 1) / 1e9;
-    }
-
-    /** The block's parameter file bytes, as {@code ModelArtifact} stores them. */
-    static byte[] save(Block block) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            block.saveParameters(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    /** Replaces the block's parameters with {@code weights}, freeing the arrays they replace. */
-    static void load(Block block, NDManager manager, byte[] weights) {
-        List<NDArray> old = new ArrayList<>();
-        for (Parameter p : block.getParameters().values()) {
-            if (p.isInitialized()) {
-                old.add(p.getArray());
-            }
-        }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(weights))) {
-            block.loadParameters(manager, in);
-        } catch (IOException | MalformedModelException e) {
-            throw new IllegalArgumentException("weights do not fit the block: " + e.getMessage(), e);
-        }
-        old.forEach(NDArray::close);
-        for (Parameter p : block.getParameters().values()) {
-            // loadParameters creates plain arrays; training needs gradients on them again.
-            p.getArray().setRequiresGradient(p.requiresGradient());
-        }
     }
 }

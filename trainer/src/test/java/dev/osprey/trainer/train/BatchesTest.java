@@ -13,6 +13,26 @@ import org.junit.jupiter.api.Test;
 class BatchesTest {
 
     @Test
+    void aLastBatchOfOneImageIsDropped() {
+        assertThat(Batches.count(128, 64)).isEqualTo(2);
+        assertThat(Batches.count(129, 64)).isEqualTo(2);
+        assertThat(Batches.count(130, 64)).isEqualTo(3);
+        assertThat(Batches.count(1, 64)).isEqualTo(1);
+        assertThat(Batches.count(60000, 128)).isEqualTo(469);
+    }
+
+    @Test
+    void shuffledIsAPermutationDrawnFromTheRandom() {
+        int[] indices = {3, 5, 7, 9, 11, 13, 15, 17};
+
+        int[] a = Batches.shuffled(indices, new Random(1));
+        int[] b = Batches.shuffled(indices, new Random(1));
+
+        assertThat(a).isEqualTo(b).containsExactlyInAnyOrder(indices).isNotEqualTo(indices);
+        assertThat(indices).containsExactly(3, 5, 7, 9, 11, 13, 15, 17);
+    }
+
+    @Test
     void grayBatchesMatchWhatTheClassifierFeeds() throws Exception {
         checkAgainstModelInput(1, new Normalization(new float[] {0.2860f}, new float[] {0.3530f}));
     }

@@ -83,7 +83,7 @@ class EvaluatorTest {
             block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 1, input.height(), input.width()));
             ModelManifest m = new ModelManifest("u", 0, "mlp", input, Normalization.unit(1), CLASSES, Map.of(),
                     Map.of(), 0, "", Instant.EPOCH);
-            return ModelArtifact.of(m, ModelTrainer.save(block));
+            return ModelArtifact.of(m, BlockWeights.save(block));
         }
     }
 }
