@@ -8,6 +8,7 @@ import dev.osprey.core.http.HttpAccess;
 import dev.osprey.core.topic.TopicAdmin;
 import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.ingest.ImageEncoding;
+import dev.osprey.ingest.FeedbackStrategy;
 import dev.osprey.ingest.IngestOptions;
 import dev.osprey.ingest.IngestService;
 import dev.osprey.ingest.IngestSummary;
@@ -79,6 +80,13 @@ final class IngestCommand implements Callable<Integer> {
             description = "Also send a share P in [0, 1] of labelled copies to 'feedback' (default: ${DEFAULT-VALUE}).")
     double feedback;
 
+    @Option(names = "--feedback-strategy", paramLabel = "random|uncertain", defaultValue = "random",
+            description = "Which labelled images --feedback spends its budget on: 'random', a seeded random "
+                    + "share P; or 'uncertain', the images the classifier asks about on 'label-requests' (its "
+                    + "least confident ones) that this run published, each once, at most P times the images "
+                    + "published so far (default: ${DEFAULT-VALUE}).")
+    String feedbackStrategy;
+
     @Option(names = "--feedback-delay", paramLabel = "MS", defaultValue = "0",
             description = "Send each feedback copy this many ms after its image (default: ${DEFAULT-VALUE}).")
     long feedbackDelayMs;
@@ -117,6 +125,7 @@ final class IngestCommand implements Callable<Integer> {
                 .loop(loop)
                 .encoding(parseEncoding(encoding))
                 .feedback(feedback, Duration.ofMillis(feedbackDelayMs))
+                .feedbackStrategy(FeedbackStrategy.parse(feedbackStrategy))
                 .idPrefix(idPrefix);
         if (format != null) {
             b.format(parseFormat(format));

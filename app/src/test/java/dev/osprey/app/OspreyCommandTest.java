@@ -84,6 +84,19 @@ class OspreyCommandTest {
     }
 
     @Test
+    void anUnknownFeedbackStrategyAndAnUncertainOneWithoutBudgetAreRefused() {
+        assumeTrue(Files.isDirectory(Path.of("/usr/share/datasets/fashion-mnist")),
+                "needs the Fashion-MNIST package: ingest finds its dataset before it builds the options");
+        assertThat(run("ingest", "--data", "/usr/share/datasets/fashion-mnist", "--metrics-port", "-1",
+                "--feedback", "0.1", "--feedback-strategy", "smart")).isEqualTo(2);
+        assertThat(err.toString()).contains("random or uncertain");
+        err.getBuffer().setLength(0);
+        assertThat(run("ingest", "--data", "/usr/share/datasets/fashion-mnist", "--metrics-port", "-1",
+                "--feedback-strategy", "uncertain")).isEqualTo(2);
+        assertThat(err.toString()).contains("feedback share above 0");
+    }
+
+    @Test
     void aClassCountBelowTwoIsRefused() {
         assertThat(run("ingest", "--serve", "--classes", "1", "--metrics-port", "-1")).isEqualTo(2);
         assertThat(err.toString()).contains("--classes");

@@ -1,6 +1,7 @@
 package dev.osprey.ingest;
 
 import dev.osprey.core.topic.OspreyTopics;
+import dev.osprey.core.topic.TopicReader;
 import dev.osprey.ingest.source.ImageSource;
 import dev.osprey.ingest.source.SourceImage;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,7 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes the images of a source to {@code images}, paced, counted, looped and shuffled as the
  * options say, and sends a seeded share of the labelled ones to {@code feedback} as well, never
- * one of the {@link HeldOutImages held-out} images.
+ * one of the {@link HeldOutImages held-out} images. With the {@link FeedbackStrategy#UNCERTAIN
+ * uncertain} strategy, the feedback copies are instead the images an {@link UncertainLabeller}
+ * answers from {@code label-requests}, with the same record shape, headers and delay.
  *
  * <p>Sends are asynchronous: a callback counts acknowledgements and errors, and the producer is
  * flushed once at the end, so the loop never waits on a single record. The producer is the
@@ -42,6 +45,8 @@ public final class ImagePublisher {
     private final IngestOptions options;
     private final IngestMetrics metrics;
     private final ProgressDisplay display;
+    private final UncertainLabeller labeller;
+    private final TopicReader requests;
 
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong feedbackSent = new AtomicLong();
@@ -53,6 +58,23 @@ public final class ImagePublisher {
 
     public ImagePublisher(Producer<String, byte[]> producer, OspreyTopics topics, IngestOptions options,
                           MeterRegistry registry, ProgressDisplay display) {
+        this(producer, topics, options, registry, display, null);
+    }
+
+    /**
+     * A publisher whose feedback follows {@code options.feedbackStrategy()}; for the uncertain one,
+     * {@code labelRequests} is a reader assigned to {@code label-requests} and positioned where
+     * this run's requests start (its end), which the publisher then owns and closes.
+     */
+    public ImagePublisher(Producer<String, byte[]> producer, OspreyTopics topics, IngestOptions options,
+                          MeterRegistry registry, ProgressDisplay display, TopicReader labelRequests) {
+        boolean uncertain = options.feedbackStrategy() == FeedbackStrategy.UNCERTAIN;
+        if (uncertain != (labelRequests != null)) {
+            throw new IllegalArgumentException(uncertain ? "the uncertain feedback strategy needs a reader of "
+                    + "label-requests" : "a reader of label-requests is only for the uncertain feedback strategy");
+        }
+        this.requests = labelRequests;
+        this.labeller = uncertain ? new UncertainLabeller(options.feedbackShare()) : null;
         this.producer = Objects.requireNonNull(producer, "producer");
         this.imagesTopic = topics.images();
         this.feedbackTopic = topics.feedback();
@@ -84,6 +106,9 @@ public final class ImagePublisher {
         RatePacer pacer = new RatePacer(options.rate());
         ScheduledThreadPoolExecutor delayed = feedbackScheduler();
         boolean interrupted = false;
+        if (labeller != null) {
+            labeller.start(requests, (id, index) -> sendFeedback(delayed, id, source.image(index)));
+        }
 
         display.start(limit == Long.MAX_VALUE ? -1 : limit, published::get);
         long start = System.nanoTime();
@@ -98,7 +123,10 @@ public final class ImagePublisher {
                         new RecordHeaders(image.headers())), imageCallback);
                 // Drawn for every image, labelled or not, so a seed picks the same images each run.
                 boolean chosen = feedbackChoice.nextDouble() < feedbackChance;
-                if (chosen && image.labelled() && !options.heldOut().contains(image.idStem())) {
+                boolean answerable = image.labelled() && !options.heldOut().contains(image.idStem());
+                if (labeller != null) {
+                    labeller.published(id, index, answerable);
+                } else if (chosen && answerable) {
                     sendFeedback(delayed, id, image);
                 }
             }
@@ -107,6 +135,10 @@ public final class ImagePublisher {
             stopped = true;
         } finally {
             try {
+                if (labeller != null) {
+                    // Before the scheduler shuts down: late answers still need it.
+                    interrupted |= labeller.finish(stopped || Thread.currentThread().isInterrupted());
+                }
                 interrupted |= finishFeedback(delayed);
                 // flush() refuses to run with the interrupt flag set; the flag is restored below.
                 interrupted |= Thread.interrupted();
@@ -126,7 +158,8 @@ public final class ImagePublisher {
 
     private IngestSummary summary(long startNanos, int skipped) {
         return new IngestSummary(published.get(), feedbackSent.get(), errors.get(), skipped,
-                Duration.ofNanos(System.nanoTime() - startNanos));
+                Duration.ofNanos(System.nanoTime() - startNanos),
+                labeller == null ? UncertainLabeller.Counts.NONE : labeller.counts());
     }
 
     /** How many images this run publishes, or Long.MAX_VALUE for a run without end. */

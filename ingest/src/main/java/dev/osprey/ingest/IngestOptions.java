@@ -27,10 +27,14 @@ import java.util.regex.Pattern;
  * @param format        what the source is, when its contents should not decide (empty: detect)
  * @param heldOut       images never sent to {@code feedback}; the feedback copies are drawn from the
  *                      others, more often, so that {@code feedbackShare} of all images still come back
+ * @param feedbackStrategy which images go to {@code feedback}: a random share, or the ones the
+ *                      classifier asks about on {@code label-requests}, at most {@code feedbackShare}
+ *                      times the images published so far
  */
 public record IngestOptions(String source, Split split, long count, double rate, boolean shuffle, long seed,
                             boolean loop, ImageEncoding encoding, double feedbackShare, Duration feedbackDelay,
-                            String idPrefix, Optional<DatasetKind> format, HeldOutImages heldOut) {
+                            String idPrefix, Optional<DatasetKind> format, HeldOutImages heldOut,
+                            FeedbackStrategy feedbackStrategy) {
 
     /** The source name that means standard input. */
     public static final String STDIN = "-";
@@ -46,6 +50,7 @@ public record IngestOptions(String source, Split split, long count, double rate,
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(feedbackDelay, "feedbackDelay");
         Objects.requireNonNull(heldOut, "heldOut");
+        Objects.requireNonNull(feedbackStrategy, "feedbackStrategy");
         idPrefix = idPrefix == null ? "" : idPrefix;
         if (count < 0) {
             throw new IllegalArgumentException("count must be >= 0 (0 = the whole source), not " + count);
@@ -59,6 +64,10 @@ public record IngestOptions(String source, Split split, long count, double rate,
         if (feedbackShare > 0 && feedbackShare > 1 - heldOut.share()) {
             throw new IllegalArgumentException("feedback share " + feedbackShare + " is more than the "
                     + (1 - heldOut.share()) + " of images left when " + heldOut.share() + " are held out");
+        }
+        if (feedbackStrategy == FeedbackStrategy.UNCERTAIN && feedbackShare == 0) {
+            throw new IllegalArgumentException("the uncertain feedback strategy needs a feedback share above 0 "
+                    + "(its labelling budget)");
         }
         if (feedbackDelay.isNegative()) {
             throw new IllegalArgumentException("feedback delay must not be negative, not " + feedbackDelay);
@@ -96,9 +105,10 @@ public record IngestOptions(String source, Split split, long count, double rate,
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "source=%s split=%s count=%d rate=%s shuffle=%s seed=%d loop=%s "
-                        + "encoding=%s feedback=%s delay=%s prefix='%s' format=%s held-out=%s", source, split.id(),
+                        + "encoding=%s feedback=%s strategy=%s delay=%s prefix='%s' format=%s held-out=%s", source,
+                split.id(),
                 count, rate == 0 ? "unlimited" : rate + "/s", shuffle, seed, loop,
-                encoding.name().toLowerCase(Locale.ROOT), feedbackShare, feedbackDelay, idPrefix,
+                encoding.name().toLowerCase(Locale.ROOT), feedbackShare, feedbackStrategy.id(), feedbackDelay, idPrefix,
                 format.map(IngestOptions::kindName).orElse("auto"), heldOut.share());
     }
 
@@ -125,6 +135,7 @@ public record IngestOptions(String source, Split split, long count, double rate,
         private String idPrefix = "";
         private Optional<DatasetKind> format = Optional.empty();
         private HeldOutImages heldOut = HeldOutImages.none();
+        private FeedbackStrategy feedbackStrategy = FeedbackStrategy.RANDOM;
 
         private Builder(String source) {
             this.source = source;
@@ -188,10 +199,16 @@ public record IngestOptions(String source, Split split, long count, double rate,
             return this;
         }
 
+        /** How the feedback share is spent (default: {@link FeedbackStrategy#RANDOM}). */
+        public Builder feedbackStrategy(FeedbackStrategy value) {
+            feedbackStrategy = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException with a message naming the bad option */
         public IngestOptions build() {
             return new IngestOptions(source, split, count, rate, shuffle, seed, loop, encoding, feedbackShare,
-                    feedbackDelay, idPrefix, format, heldOut);
+                    feedbackDelay, idPrefix, format, heldOut, feedbackStrategy);
         }
     }
 }

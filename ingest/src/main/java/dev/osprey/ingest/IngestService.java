@@ -3,6 +3,7 @@ package dev.osprey.ingest;
 import dev.osprey.core.config.KafkaSettings;
 import dev.osprey.core.topic.OspreyTopics;
 import dev.osprey.core.topic.TopicAdmin;
+import dev.osprey.core.topic.TopicReader;
 import dev.osprey.core.topic.TopicSpec;
 import dev.osprey.ingest.source.ImageSource;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -68,7 +69,8 @@ public final class IngestService {
         Properties props = settings.producerProperties("osprey-ingest", KAFKA_TIMEOUT);
         try (KafkaProducer<String, byte[]> producer =
                      new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-            ImagePublisher p = new ImagePublisher(producer, settings.topics(), options, registry, display);
+            ImagePublisher p = new ImagePublisher(producer, settings.topics(), options, registry, display,
+                    labelRequests());
             publisher = p;
             if (stopped) {
                 p.stop();
@@ -81,6 +83,25 @@ public final class IngestService {
         } catch (KafkaException e) {
             throw new IngestException("publishing to Kafka at " + settings.bootstrapServers() + " failed: "
                     + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * For the uncertain feedback strategy, a group-less reader of {@code label-requests} positioned
+     * at its end, so only requests about this run's images are read; else null.
+     */
+    private TopicReader labelRequests() {
+        if (options.feedbackStrategy() != FeedbackStrategy.UNCERTAIN) {
+            return null;
+        }
+        TopicReader reader = new TopicReader(settings.readerProperties("osprey-ingest-labeller"));
+        try {
+            reader.assignAll(settings.topics().labelRequests(), KAFKA_TIMEOUT);
+            reader.seekToEnd(KAFKA_TIMEOUT);
+            return reader;
+        } catch (RuntimeException e) {
+            reader.close();
+            throw e;
         }
     }
 
@@ -97,7 +118,9 @@ public final class IngestService {
         OspreyTopics topics = settings.topics();
         List<TopicSpec> needed = topics.all().stream()
                 .filter(t -> t.name().equals(topics.images())
-                        || (options.feedbackShare() > 0 && t.name().equals(topics.feedback())))
+                        || (options.feedbackShare() > 0 && t.name().equals(topics.feedback()))
+                        || (options.feedbackStrategy() == FeedbackStrategy.UNCERTAIN
+                            && t.name().equals(topics.labelRequests())))
                 .toList();
         try (Admin admin = Admin.create(settings.adminProperties(KAFKA_TIMEOUT))) {
             TopicAdmin.ensureTopics(admin, needed, KAFKA_TIMEOUT);

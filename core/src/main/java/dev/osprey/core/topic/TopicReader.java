@@ -150,6 +150,18 @@ public final class TopicReader implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Positions every assigned partition at its end offset now, so that the next {@link #poll}
+     * returns only records written after this call.
+     *
+     * @return the end offsets positioned at
+     */
+    public Map<TopicPartition, Long> seekToEnd(Duration timeout) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), timeout);
+        end.forEach(consumer::seek);
+        return end;
+    }
+
     /** Moves {@code partition} (assigned) to {@code offset}. */
     public void seek(TopicPartition partition, long offset) {
         consumer.seek(partition, offset);
