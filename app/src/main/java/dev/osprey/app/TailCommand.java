@@ -44,7 +44,7 @@ final class TailCommand implements Callable<Integer> {
         try (TopicReader reader = new TopicReader(settings.readerProperties("osprey-tail"))) {
             reader.assignAll(settings.topics().predictions(), TopicAdmin.BROKER_TIMEOUT);
             if (latest) {
-                reader.seekToEnd();
+                reader.seekToEnd(TopicAdmin.BROKER_TIMEOUT);
             }
             var serde = Prediction.serde();
             while (count == null || seen < count) {

@@ -63,11 +63,6 @@ public final class TopicReader implements AutoCloseable {
         return partitions;
     }
 
-    /** Moves every assigned partition to its end: only records written from now on are read. */
-    public void seekToEnd() {
-        consumer.seekToEnd(consumer.assignment());
-    }
-
     /**
      * Reads the assigned partitions from the beginning to the end offsets they have now, giving each
      * record below them to {@code each}; the reader is then positioned at those offsets.
