@@ -60,14 +60,7 @@ final class ModelCeiling {
             holder.swap(new ServingModel(model.manifest(), djl));
             DjlBatchClassifier classifier = new DjlBatchClassifier(holder);
             for (int batch : BATCHES) {
-                List<List<RawImage>> batches = new ArrayList<>();
-                for (int b = 0; b < 16; b++) {
-                    List<RawImage> list = new ArrayList<>(batch);
-                    for (int i = 0; i < batch; i++) {
-                        list.add(images.image((b * batch + i) % images.size()));
-                    }
-                    batches.add(list);
-                }
+                List<List<RawImage>> batches = batches(images, batch);
                 double[] callsPerSecond = time(each, k -> {
                     BatchResult r = classifier.classify(batches.get(k & 15));
                     if (r.outcomes().size() != batch) {
@@ -76,8 +69,35 @@ final class ModelCeiling {
                 });
                 results.add(result(name + " classify() of a batch of " + batch, callsPerSecond, batch));
             }
+            // The same batch with a challenger in shadow: a second forward pass over the same input.
+            holder.challenge(new ServingModel(model.manifest().withVersion(model.manifest().name(),
+                    model.manifest().version() + 1, model.manifest().version()),
+                    model.newModel(Engine.getEngine(ModelArtifact.ENGINE).defaultDevice())));
+            int batch = BATCHES[BATCHES.length - 1];
+            List<List<RawImage>> batches = batches(images, batch);
+            double[] callsPerSecond = time(each, k -> {
+                BatchResult r = classifier.classify(batches.get(k & 15));
+                if (r.challengerOutcomes() == null) {
+                    throw new IllegalStateException("the challenger did not score the batch");
+                }
+            });
+            results.add(result(name + " classify() of a batch of " + batch + " with a challenger in shadow",
+                    callsPerSecond, batch));
         }
         return results;
+    }
+
+    /** 16 batches of {@code batch} images, cycling through {@code images}. */
+    private static List<List<RawImage>> batches(Dataset images, int batch) {
+        List<List<RawImage>> batches = new ArrayList<>();
+        for (int b = 0; b < 16; b++) {
+            List<RawImage> list = new ArrayList<>(batch);
+            for (int i = 0; i < batch; i++) {
+                list.add(images.image((b * batch + i) % images.size()));
+            }
+            batches.add(list);
+        }
+        return batches;
     }
 
     /**
