@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -56,8 +57,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /predictions/{id}?timeout=MS}: the prediction JSON, waiting for it up to the
  *       timeout (default 10 s, at most 60 s); {@code 404} when none came. Predictions are those
  *       written to {@code predictions} since this server started. Without {@code timeout}, an id
- *       this server did not upload is a {@code 404} at once when the reader of {@code predictions}
- *       has caught up with its end.
+ *       this server did not upload is a {@code 404} as soon as the reader of {@code predictions}
+ *       has read everything written before the request (two polls, well under a second).
  *   <li>{@code POST /feedback/{id}} with a label (JSON, form, or query): a
  *       {@link FeedbackCorrection} on {@code feedback}, {@code 202}; {@code 400} naming the range
  *       for a label outside the model's classes, once {@link #classCount} has told them.
@@ -326,14 +327,19 @@ public final class IngestHttpServer implements AutoCloseable {
         String id = Requests.id(ctx.pathParam("id"));
         String timeout = ctx.queryParam("timeout");
         Duration wait = waitParam(timeout);
-        // Nothing to wait for: no one asked to wait, this server did not upload the id, and every
-        // prediction written so far has been read. Waiting would only delay the same 404.
-        boolean unknown = timeout == null && !recent.expected(id) && tail.caughtUp();
-        CompletableFuture<Optional<byte[]>> found = recent.await(id, unknown ? Duration.ZERO : wait);
+        // No one asked to wait and this server did not upload the id: once the reader has read every
+        // prediction written before this request, waiting longer would only delay the same 404.
+        boolean mayAnswerAtEnd = timeout == null && !recent.expected(id);
+        AtomicBoolean unknown = new AtomicBoolean();
+        CompletableFuture<Optional<byte[]>> found = !mayAnswerAtEnd ? recent.await(id, wait)
+                : tail.settled().thenCompose(atEnd -> {
+                    unknown.set(atEnd);
+                    return recent.await(id, atEnd ? Duration.ZERO : wait);
+                });
         ctx.future(() -> found.thenAcceptAsync(json -> {
             if (json.isPresent()) {
                 ctx.status(200).contentType(JSON).result(json.get());
-            } else if (unknown) {
+            } else if (unknown.get()) {
                 error(ctx, 404, "no prediction for '" + id + "': none on " + topics.predictions() + " since this "
                         + "server started, and it did not upload that id (add ?timeout=MS to wait for one)");
             } else {

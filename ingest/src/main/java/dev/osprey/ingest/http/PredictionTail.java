@@ -2,9 +2,16 @@ package dev.osprey.ingest.http;
 
 import dev.osprey.core.config.KafkaSettings;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -29,6 +36,9 @@ final class PredictionTail implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
     private static final Duration CLOSE_BOUND = Duration.ofSeconds(10);
+    /** Requests that may wait on {@link #settled()} at once; the rest wait for their prediction. */
+    static final int MAX_SETTLES = 10_000;
+    private static final Duration SETTLE_BOUND = Duration.ofSeconds(5);
 
     private final Consumer<String, byte[]> consumer;
     private final RecentPredictions recent;
@@ -37,6 +47,14 @@ final class PredictionTail implements AutoCloseable {
     private volatile boolean running = true;
     /** Whether the last poll left every partition at its end (read_committed: the last stable offset). */
     private volatile boolean caughtUp;
+    /** Polls finished so far. */
+    private final AtomicLong polls = new AtomicLong();
+    /** Requests waiting for {@link #settled()}, each with the poll count that answers it. */
+    private final Queue<Settle> settles = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger settleCount = new AtomicInteger();
+
+    private record Settle(long afterPolls, CompletableFuture<Boolean> answer) {
+    }
 
     private PredictionTail(Consumer<String, byte[]> consumer, RecentPredictions recent, String topic) {
         this.consumer = consumer;
@@ -90,21 +108,48 @@ final class PredictionTail implements AutoCloseable {
                 } catch (WakeupException e) {
                     // close() asked us to stop; the loop condition ends it
                 } catch (KafkaException e) {
+                    caughtUp = false;
                     LOG.warn("Reading {} failed; retrying in {} ms: {}", topic, RETRY_PAUSE.toMillis(), e.toString());
                     LockSupport.parkNanos(RETRY_PAUSE.toNanos());
                 }
+                answerSettles(polls.incrementAndGet(), caughtUp);
             }
         } finally {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+            answerSettles(Long.MAX_VALUE, false);
+        }
+    }
+
+    private void answerSettles(long done, boolean atEnd) {
+        for (Iterator<Settle> it = settles.iterator(); it.hasNext(); ) {
+            Settle s = it.next();
+            if (s.afterPolls() <= done) {
+                it.remove();
+                settleCount.decrementAndGet();
+                s.answer().complete(atEnd);
+            }
         }
     }
 
     /**
-     * True when, at the last poll, the reader was at the end of every partition of
-     * {@code predictions}: a prediction not in {@link RecentPredictions} then was not written yet.
+     * Completes once two whole polls have finished after this call, with whether the reader was
+     * then at the end of every partition. One poll is not enough: the consumer fetches ahead, so
+     * the first poll may answer from a fetch sent before a prediction that was written just before
+     * this call. {@code false} at once when {@value #MAX_SETTLES} requests already wait, or the
+     * reader has stopped.
      */
-    boolean caughtUp() {
-        return caughtUp;
+    CompletableFuture<Boolean> settled() {
+        if (!running) {
+            return CompletableFuture.completedFuture(false);
+        }
+        if (settleCount.incrementAndGet() > MAX_SETTLES) {
+            settleCount.decrementAndGet();
+            return CompletableFuture.completedFuture(false);
+        }
+        CompletableFuture<Boolean> answer = new CompletableFuture<>();
+        settles.add(new Settle(polls.get() + 2, answer));
+        // A safety net for a reader that stopped between the check above and the add.
+        return answer.completeOnTimeout(false, SETTLE_BOUND.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** From the lag the last fetch reported (no request to the broker); unknown lag is not the end. */
