@@ -165,6 +165,14 @@ public final class TrainerApp implements AutoCloseable {
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics.registry());
         streams.start();
+        if (shadow != null) {
+            shadow.resume();
+        } else {
+            Thread t = new Thread(() -> ShadowTrial.retireLeftOver(config.modelName(), publisher, events),
+                    "osprey-shadow-leftover");
+            t.setDaemon(true);
+            t.start();
+        }
         if (config.http().enabled()) {
             try {
                 http = RetrainHttpServer.start(config.http(), config.modelName(), scheduler, this::status);

@@ -123,6 +123,35 @@ public final class ModelPublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * The challenger of {@code name} that classifiers score in shadow now, if any: the newest record
+     * under its challenger key ({@link ModelManifest#challengerKey}), unless a tombstone followed it
+     * (retired or promoted), it does not parse, or a version of the champion as new or newer exists
+     * (classifiers drop such a challenger). A trainer restarted mid-trial finds the one it left here.
+     */
+    public Optional<ModelArtifact> challenger(String name) {
+        String key = ModelManifest.challengerKey(name);
+        try (TopicReader reader = new TopicReader(settings.modelReaderProperties())) {
+            reader.assignAll(settings.topics().models(), TIMEOUT);
+            Found[] newest = new Found[1];
+            int[] champion = new int[1];
+            reader.readToEnd(TIMEOUT, () -> true, r -> {
+                if (key.equals(r.key())) {
+                    // One key lives on one partition: the last record is the challenger's state.
+                    newest[0] = parse(r, key).map(a -> new Found(new TopicPartition(r.topic(), r.partition()),
+                            r.offset(), a.manifest().version())).orElse(null);
+                } else {
+                    parse(r, name).ifPresent(a -> champion[0] = Math.max(champion[0], a.manifest().version()));
+                }
+            });
+            Found f = newest[0];
+            if (f == null || f.version() <= champion[0]) {
+                return Optional.empty();
+            }
+            return reader.recordAt(f.partition(), f.offset(), TIMEOUT, () -> true).flatMap(r -> parse(r, key));
+        }
+    }
+
     /** The artifact in {@code r} if it is a readable one of {@code name}; else empty, logged. */
     private Optional<ModelArtifact> parse(ConsumerRecord<String, byte[]> r, String name) {
         if (!name.equals(r.key()) || r.value() == null) {

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One challenger at a time: a newer candidate replaces the one in shadow (which is retired,
  * the reason said) and the counts start again. The challenger's artifact is held in memory to be
- * promoted; a trainer restarted mid-trial no longer holds it and retires it when the judge
- * speaks.
+ * promoted. A trainer restarted mid-trial takes over the challenger it finds on {@code models}
+ * ({@link #resume}): the counts start again from zero (they were in the old process's memory),
+ * so a restart delays a verdict but never skips the evidence.
  */
 public final class ShadowTrial implements AutoCloseable {
 
@@ -72,16 +73,71 @@ public final class ShadowTrial implements AutoCloseable {
                     + " left shadow: replaced by the newer candidate " + m.tag(), evidence(Map.of("replacedBy",
                     m.version())));
         }
+        Map<String, Object> d = new LinkedHashMap<>(details);
+        d.put("runId", runId);
+        begin(published, champion, m.tag() + " runs in shadow beside v" + champion, d);
+    }
+
+    /**
+     * Takes over the challenger an earlier trainer left in shadow, read from {@code models} on this
+     * trial's worker: judged afresh against the newest usable champion, with a {@code shadow-started}
+     * event saying it resumed. Retired when there is no champion to judge it against. Nothing happens
+     * when there is no challenger, or this trial already judges one (a run started meanwhile).
+     */
+    public void resume() {
+        submit(() -> {
+            Optional<ModelArtifact> found = publisher.challenger(model);
+            if (found.isEmpty()) {
+                return;
+            }
+            ModelArtifact left = found.get();
+            int champion = publisher.latest(model).map(a -> a.manifest().version()).orElse(0);
+            if (champion == 0) {
+                retire(left.manifest().version(), "no usable champion to judge it against", Map.of());
+                return;
+            }
+            synchronized (this) {
+                if (challenger != null) {
+                    return;
+                }
+                LOG.info("taking over {} left in shadow by an earlier trainer", left.manifest().tag());
+                begin(left, champion, left.manifest().tag() + " (left in shadow by an earlier trainer) resumes "
+                        + "beside v" + champion + " with its counts from zero", new LinkedHashMap<>(Map.of(
+                        "resumed", true)));
+            }
+        });
+    }
+
+    /**
+     * For a trainer with {@code --promotion offline}: retires a challenger an earlier trainer left in
+     * shadow (classifiers would score it for ever), with a {@code retired} event saying why. Blocks
+     * while it reads {@code models}; errors are logged, not thrown.
+     */
+    public static void retireLeftOver(String model, ModelPublisher publisher, TrainingEvents events) {
+        try {
+            publisher.challenger(model).ifPresent(left -> {
+                int version = left.manifest().version();
+                publisher.retireChallenger(model);
+                String why = "retired v" + version + " from shadow: left by an earlier trainer, and this one runs "
+                        + "with --promotion offline";
+                LOG.info("{}", why);
+                events.emit(TrainingEvent.ofVersion(RETIRED, model, version, why, Map.of("leftOver", true)));
+                events.flush();
+            });
+        } catch (KafkaException | IllegalStateException e) {
+            LOG.warn("could not check {} for a challenger left in shadow: {}", model, e.getMessage());
+        }
+    }
+
+    private void begin(ModelArtifact published, int champion, String what, Map<String, Object> details) {
         challenger = published;
         championVersion = champion;
         pairs = championOnly = challengerOnly = bothRight = 0;
         decided = false;
-        Map<String, Object> d = new LinkedHashMap<>(details);
-        d.put("runId", runId);
-        d.put("championVersion", champion);
-        d.put("minImages", judge.minPairs());
-        emit(STARTED, m.version(), m.tag() + " runs in shadow beside v" + champion + "; promoted only if it beats "
-                + "it on at least " + judge.minPairs() + " labelled live images (" + ShadowJudge.TEST + ")", d);
+        details.put("championVersion", champion);
+        details.put("minImages", judge.minPairs());
+        emit(STARTED, published.manifest().version(), what + "; promoted only if it beats it on at least "
+                + judge.minPairs() + " labelled live images (" + ShadowJudge.TEST + ")", details);
     }
 
     /** The challenger in shadow, if one is being judged. */
